@@ -1,0 +1,38 @@
+# Two commands on a fresh clone:  make gate   and   make test
+# HELM=3 or HELM=4 picks a pinned helm; unset, gate uses helm from PATH when it
+# is 3.14 or newer and installs the pinned Helm 4 into .tools/ otherwise.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HELM   ?=
+STAMP  := $(VENV)/.installed
+
+.PHONY: gate test golden tools lint bench clean
+
+gate: $(STAMP)
+	@helm_bin="$$($(PYTHON) scripts/install_helm.py $(or $(HELM),auto))" && \
+	  GATE_HELM="$$helm_bin" $(BIN)/gate check
+
+test: $(STAMP) tools-all
+	$(BIN)/ruff check gate tests scripts bench
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+tools: 
+	@$(PYTHON) scripts/install_helm.py $(or $(HELM),4)
+
+tools-all:
+	@$(PYTHON) scripts/install_helm.py 3 >/dev/null
+	@$(PYTHON) scripts/install_helm.py 4 >/dev/null
+
+bench: $(STAMP) tools-all
+	$(BIN)/python bench/run.py
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,135 @@
+"""gate.yaml `overrides` and `exemptions`, applied the same way to every rule."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from gate.config import Exemption, Override, did_you_mean
+from gate.errors import GateError
+from gate.model import Category, Finding, Severity
+
+
+def short_identity(identity: str) -> str:
+    """`apps/v1/Deployment/ns/name` -> `Deployment/ns/name`, as exemptions write it."""
+    return "/".join(identity.split("/")[-3:]) if identity.count("/") >= 3 else identity
+
+
+def _unknown_rule(kind: str, rule: str, known: set[str], config: Path, line: int | None) -> None:
+    if not any(fnmatchcase(name, rule) for name in known):
+        raise GateError(
+            f"{kind}: no rule is called {rule!r}{did_you_mean(rule, known)}; "
+            "`gate policies` lists them",
+            config,
+            line,
+        )
+
+
+def check_exemption_rules(
+    exemptions: Sequence[Exemption], known_rules: Iterable[str], config: Path
+) -> None:
+    known = set(known_rules)
+    for exemption in exemptions:
+        _unknown_rule("exemptions", exemption.rule, known, config, exemption.line)
+
+
+class Tuning:
+    """Per target and profile: a policy's parameters, a rule's severity, on or off."""
+
+    def __init__(self, overrides: Sequence[Override], known_rules: Iterable[str], config: Path):
+        known = set(known_rules)
+        for override in overrides:
+            _unknown_rule("overrides", override.rule, known, config, override.line)
+        self.overrides = tuple(overrides)
+
+    def _applying(self, rule: str, target: str, profile: str) -> Iterable[Override]:
+        return (
+            o
+            for o in self.overrides
+            if fnmatchcase(rule, o.rule)
+            and fnmatchcase(target, o.target)
+            and fnmatchcase(profile, o.profile)
+        )
+
+    def params(
+        self, rule: str, defaults: Iterable[tuple[str, Any]], target: str, profile: str
+    ) -> dict[str, Any]:
+        params = dict(defaults)
+        for override in self._applying(rule, target, profile):
+            params.update(override.params)
+        return params
+
+    def adjust(self, finding: Finding) -> Finding | None:
+        """The finding with its tuned severity, or None when the rule is switched off."""
+        for override in self._applying(finding.rule, finding.target, finding.profile):
+            if override.enabled is False:
+                return None
+            if override.enabled is True and override.severity is None:
+                continue
+            if override.severity is not None:
+                finding = dataclasses.replace(finding, severity=override.severity)
+        return finding
+
+
+def _covers(exemption: Exemption, finding: Finding) -> bool:
+    return (
+        fnmatchcase(finding.rule, exemption.rule)
+        and fnmatchcase(finding.target, exemption.target)
+        and fnmatchcase(finding.profile, exemption.profile)
+        and fnmatchcase(short_identity(finding.object), exemption.object)
+    )
+
+
+def apply_exemptions(
+    findings: Sequence[Finding],
+    exemptions: Sequence[Exemption],
+    ran: Iterable[tuple[str, str]],
+    today: dt.date,
+    config: Path,
+) -> list[Finding]:
+    """Mark exempted findings; add one finding per expired or unused exemption."""
+    live = [e for e in exemptions if e.expires is None or e.expires >= today]
+    used: set[int] = set()
+    result: list[Finding] = []
+    for finding in findings:
+        match = next((e for e in live if _covers(e, finding)), None)
+        if match is not None and finding.category is not Category.EXEMPTION:
+            used.add(id(match))
+            finding = dataclasses.replace(finding, exempted=match.reason)
+        result.append(finding)
+    pairs = list(ran)
+    for exemption in exemptions:
+        where = {"file": str(config), "line": exemption.line}
+        if exemption not in live:
+            result.append(
+                Finding(
+                    Category.EXEMPTION,
+                    "exemption-expired",
+                    Severity.ERROR,
+                    f"the exemption of {exemption.rule} for {exemption.object} expired on "
+                    f"{exemption.expires}; fix the finding it covered or renew it with a new date",
+                    target=exemption.target,
+                    profile=exemption.profile,
+                    **where,  # type: ignore[arg-type]
+                )
+            )
+        elif id(exemption) not in used and any(
+            fnmatchcase(t, exemption.target) and fnmatchcase(p, exemption.profile) for t, p in pairs
+        ):
+            result.append(
+                Finding(
+                    Category.EXEMPTION,
+                    "exemption-unused",
+                    Severity.WARNING,
+                    f"the exemption of {exemption.rule} for {exemption.object} matched nothing; "
+                    "remove it from gate.yaml",
+                    target=exemption.target,
+                    profile=exemption.profile,
+                    **where,  # type: ignore[arg-type]
+                )
+            )
+    return result

@@ -1,0 +1,299 @@
+"""Evaluate policies on rendered objects; return findings, never print."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import string
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from gate.checks.policies.model import (
+    MISSING,
+    AllOf,
+    AnyOf,
+    Condition,
+    Leaf,
+    ParamRef,
+    Policy,
+    Test,
+)
+from gate.checks.policies.paths import Concrete, format_path
+from gate.model import Category, Finding, RenderedObject
+from gate.yamlload import parse_document
+
+ParamsFor = Callable[[Policy, RenderedObject], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Whether a condition holds, and what it looked at (for the message)."""
+
+    holds: bool
+    path: Concrete = ()
+    actual: Any = MISSING
+    expected: Any = MISSING
+    symbol: str = ""
+    reason: str = ""
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    """What a condition is evaluated on: the current node, its path, the object root."""
+
+    value: Any
+    path: Concrete
+    root: Any
+
+
+def evaluate(condition: Condition, item: Item, params: Mapping[str, Any]) -> Outcome:
+    if isinstance(condition, Leaf):
+        return _leaf(condition, item, params)
+    if isinstance(condition, AllOf):
+        last = Outcome(True, item.path)
+        for child in condition.children:
+            last = evaluate(child, item, params)
+            if not last.holds:
+                return last
+        return last
+    if isinstance(condition, AnyOf):
+        first: Outcome | None = None
+        for child in condition.children:
+            outcome = evaluate(child, item, params)
+            if outcome.holds:
+                return outcome
+            first = first or outcome
+        assert first is not None
+        return first
+    inner = evaluate(condition.child, item, params)
+    return Outcome(
+        not inner.holds,
+        inner.path,
+        inner.actual,
+        inner.expected,
+        inner.symbol,
+        inner.reason,
+        negated=not inner.negated,
+    )
+
+
+def _resolve(expected: Any, params: Mapping[str, Any]) -> Any:
+    return params.get(expected.name) if isinstance(expected, ParamRef) else expected
+
+
+def _leaf(leaf: Leaf, item: Item, params: Mapping[str, Any]) -> Outcome:
+    if leaf.path is None:
+        matches = [(item.path, item.value)]
+    else:
+        matches = [
+            (p, v) for p, v in leaf.path.find(item.value, item.path, item.root) if v is not None
+        ]
+    if leaf.decode is not None:
+        matches = [
+            (p, text) for p, text in ((p, _decode(v)) for p, v in matches) if text is not None
+        ]
+    if not matches and leaf.default is not MISSING:
+        matches = [(_guess(leaf, item), leaf.default)]
+    outcome = Outcome(True, matches[0][0] if matches else _guess(leaf, item))
+    for test in leaf.tests:
+        outcome = _test(test, matches, _resolve(test.expected, params), outcome.path)
+        if not outcome.holds:
+            return outcome
+    return outcome
+
+
+def _decode(value: Any) -> str | None:
+    """base64 text decoded; None when it is not base64, so it counts as absent."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _guess(leaf: Leaf, item: Item) -> Concrete:
+    return leaf.path.guess(item.path) if leaf.path is not None else item.path
+
+
+def _test(
+    test: Test, matches: list[tuple[Concrete, Any]], expected: Any, missing: Concrete
+) -> Outcome:
+    operator = test.operator
+    if operator.name == "exists":
+        path, actual = matches[0] if matches else (missing, MISSING)
+        return Outcome(bool(matches), path, actual, expected, operator.symbol)
+    if operator.name == "absent":
+        path, actual = matches[0] if matches else (missing, MISSING)
+        return Outcome(not matches, path, actual, expected, operator.symbol)
+    if not matches:
+        return Outcome(operator.holds_when_missing, missing, MISSING, expected, operator.symbol)
+    for path, actual in matches:
+        reason = operator.test(actual, expected)
+        if reason is not None:
+            return Outcome(False, path, actual, expected, operator.symbol, reason)
+    return Outcome(True, matches[0][0], matches[0][1], expected, operator.symbol)
+
+
+# --- items: `each` and `parse` --------------------------------------------------------------
+
+
+def _parse_embedded(kind: str, text: Any) -> Any:
+    if not isinstance(text, str):
+        raise ValueError(f"holds a {type(text).__name__}, not text to parse as {kind}")
+    if kind == "json":
+        return json.loads(text)
+    return parse_document(text)
+
+
+def _items(policy: Policy, obj: RenderedObject) -> Iterator[Item | Outcome]:
+    """Each item the assertion runs on; an Outcome where an embedded document fails to parse."""
+    body = obj.body
+    selected = (
+        [((), body)]
+        if not policy.each
+        else [match for each in policy.each for match in each.find(body, (), body)]
+    )
+    for path, value in selected:
+        if policy.parse is None:
+            yield Item(value, path, body)
+            continue
+        try:
+            yield Item(_parse_embedded(policy.parse, value), path, body)
+        except (ValueError, yaml.YAMLError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+            yield Outcome(False, path, value, MISSING, f"to parse as {policy.parse}", reason)
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+def show(value: Any) -> str:
+    if value is MISSING:
+        return "unset"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 80 else repr(value[:77] + "...")
+    if isinstance(value, dict | list):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= 80 else text[:77] + "..."
+    return str(value)
+
+
+class _Lenient(string.Formatter):
+    """`{item.name}` reads dict keys; anything missing reads `unset`."""
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+        head, *rest = field_name.replace("[", ".").replace("]", "").split(".")
+        value: Any = kwargs.get(head, MISSING)
+        for part in rest:
+            if isinstance(value, dict):
+                value = value.get(part, MISSING)
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                value = MISSING
+        return (value if value is not MISSING else "unset"), field_name
+
+
+_FORMATTER = _Lenient()
+
+
+def default_message(outcome: Outcome) -> str:
+    where = format_path(outcome.path) or "the object"
+    if outcome.reason and outcome.actual is not MISSING and outcome.expected is not MISSING:
+        return f"{where} is {show(outcome.actual)}: {outcome.reason}"
+    if outcome.symbol == "to parse as yaml" or outcome.symbol.startswith("to parse"):
+        return f"{where} does not parse ({outcome.reason})"
+    if outcome.negated:
+        return f"{where} is {show(outcome.actual)}, which this policy forbids"
+    if outcome.symbol == "to be set":
+        return f"{where} is not set"
+    if outcome.symbol == "to be absent":
+        return f"{where} is {show(outcome.actual)} but must not be set"
+    return f"{where} is {show(outcome.actual)}, needs {outcome.symbol} {show(outcome.expected)}"
+
+
+def message(
+    policy: Policy,
+    obj: RenderedObject,
+    item: Item | None,
+    outcome: Outcome,
+    params: Mapping[str, Any],
+) -> str:
+    if policy.message is None:
+        return default_message(outcome)
+    context = {
+        "actual": show(outcome.actual) if outcome.actual is MISSING else outcome.actual,
+        "expected": outcome.expected if outcome.expected is not MISSING else "",
+        "path": format_path(outcome.path),
+        "item": item.value if item is not None else {},
+        "object": obj.short_identity,
+        "kind": obj.kind,
+        "name": obj.name,
+        "namespace": obj.namespace,
+        "params": dict(params),
+        "reason": outcome.reason,
+    }
+    try:
+        text = _FORMATTER.vformat(policy.message, (), context)
+    except (ValueError, IndexError, KeyError):
+        text = policy.message
+    if outcome.reason and outcome.reason not in text:
+        text += f" ({outcome.reason})"
+    return text
+
+
+# --- the check ------------------------------------------------------------------------------
+
+
+def violations(
+    policy: Policy, obj: RenderedObject, params: Mapping[str, Any]
+) -> Iterator[tuple[Item | None, Outcome]]:
+    """Every failing item of `obj` under `policy` with the outcome that failed it."""
+    for entry in _items(policy, obj):
+        if isinstance(entry, Outcome):
+            yield None, entry
+            continue
+        if policy.when is not None and not evaluate(policy.when, entry, params).holds:
+            continue
+        outcome = evaluate(policy.assertion, entry, params)
+        if not outcome.holds:
+            yield entry, outcome
+
+
+def check_policies(
+    policies: Iterable[Policy],
+    objects: Iterable[RenderedObject],
+    params_for: ParamsFor | None = None,
+    line_for: Callable[[RenderedObject, Concrete], int | None] | None = None,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    objects = list(objects)
+    for policy in policies:
+        for obj in objects:
+            if not policy.match.selects(obj):
+                continue
+            params = params_for(policy, obj) if params_for else dict(policy.params)
+            for item, outcome in violations(policy, obj, params):
+                findings.append(
+                    Finding(
+                        category=Category.POLICY,
+                        rule=policy.id,
+                        severity=policy.severity,
+                        message=message(policy, obj, item, outcome, params),
+                        target=obj.target,
+                        profile=obj.profile,
+                        object=obj.identity,
+                        path=format_path(outcome.path),
+                        file=obj.file or obj.source,
+                        line=line_for(obj, outcome.path) if line_for else None,
+                    )
+                )
+    return findings

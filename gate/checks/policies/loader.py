@@ -1,0 +1,279 @@
+"""Read policy files, validate every field once, compile paths and regexes.
+
+A mistake in a policy file is a GateError naming the file, the line, the
+policy id and the field, with a did-you-mean where one fits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from gate.checks.policies.model import (
+    MISSING,
+    AllOf,
+    AnyOf,
+    Condition,
+    Example,
+    Leaf,
+    Match,
+    NotOf,
+    ParamRef,
+    Policy,
+    Test,
+)
+from gate.checks.policies.operators import OPERATORS
+from gate.checks.policies.paths import PolicyPath, compile_path
+from gate.config import did_you_mean, dotted
+from gate.errors import GateError
+from gate.model import Severity
+from gate.yamlload import Located, PathKey, load_located_all
+
+POLICY_KEYS = (
+    "id",
+    "title",
+    "severity",
+    "description",
+    "params",
+    "match",
+    "each",
+    "parse",
+    "when",
+    "assert",
+    "message",
+    "examples",
+)
+MATCH_KEYS = ("kinds", "apiVersions", "names", "namespaces", "labels", "targets", "profiles")
+COMBINATORS = ("all", "any", "not")
+LEAF_KEYS = ("path", "default", "decode")
+PARSERS = ("yaml", "json")
+DECODERS = ("base64",)
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def builtin_policy_dir() -> Path:
+    """The built-in pack: inside an installed wheel, or the repository's policies/."""
+    package = Path(__file__).resolve().parents[2]
+    bundled = package / "_builtin_policies"
+    return bundled if bundled.is_dir() else package.parent / "policies"
+
+
+def policy_files(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; folders contribute their *.yaml/*.yml files (not subfolders)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise GateError("policy file or folder does not exist; fix the `policies` entry", path)
+    return files
+
+
+def load_policies(paths: Iterable[Path], builtin: bool = True) -> list[Policy]:
+    """Every policy of the built-in pack (unless disabled) and of `paths`."""
+    sources = ([builtin_policy_dir()] if builtin else []) + list(paths)
+    policies: list[Policy] = []
+    seen: dict[str, Policy] = {}
+    for file in policy_files(sources):
+        for doc in load_located_all(file, "policy file"):
+            policy = _Reader(doc).policy()
+            if policy.id in seen:
+                first = seen[policy.id]
+                raise GateError(
+                    f"policy id {policy.id!r} is already defined in {first.file}:{first.line}; "
+                    "rename one, or tune the existing one with gate.yaml `overrides`",
+                    file,
+                    policy.line,
+                )
+            seen[policy.id] = policy
+            policies.append(policy)
+    return policies
+
+
+class _Reader:
+    """Turns one located YAML document into a Policy, or fails precisely."""
+
+    def __init__(self, doc: Located):
+        self.doc = doc
+        self.id = "?"
+
+    def fail(self, path: PathKey, message: str) -> GateError:
+        field = dotted(path)
+        return GateError(
+            f"policy {self.id!r}, field {field}: {message}", self.doc.file, self.doc.line_of(path)
+        )
+
+    def policy(self) -> Policy:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            raise GateError(
+                "a policy document must be a mapping", self.doc.file, self.doc.line_of(())
+            )
+        if isinstance(data.get("id"), str):
+            self.id = data["id"]
+        self._keys(data, POLICY_KEYS, ())
+        for required in ("id", "assert"):
+            if required not in data:
+                raise self.fail((), f"the {required!r} key is required")
+        if not _ID.match(self.id):
+            raise self.fail(("id",), "an id is lower-case letters, digits and '-'")
+        params = data.get("params", {}) or {}
+        if not isinstance(params, dict):
+            raise self.fail(("params",), "must be a mapping of name: default")
+        return Policy(
+            id=self.id,
+            title=self._text(data, "title", default=self.id),
+            severity=self._severity(data.get("severity", "error")),
+            assertion=self._condition(data["assert"], ("assert",), params),
+            match=self._match(data.get("match") or {}),
+            params=tuple(params.items()),
+            each=self._each(data.get("each")),
+            parse=self._parse(data.get("parse")),
+            when=self._condition(data["when"], ("when",), params) if "when" in data else None,
+            message=self._text(data, "message", default=None),
+            description=self._text(data, "description", default=""),
+            examples=self._examples(data.get("examples")),
+            file=self.doc.file,
+            line=self.doc.line_of(()),
+        )
+
+    def _keys(self, data: dict[str, Any], allowed: Iterable[str], path: PathKey) -> None:
+        allowed = tuple(allowed)
+        for key in data:
+            if key not in allowed:
+                raise self.fail(
+                    (*path, key), f"unknown key {key!r}{did_you_mean(str(key), allowed)}"
+                )
+
+    def _text(self, data: dict[str, Any], key: str, default: Any) -> Any:
+        value = data.get(key, default)
+        if value is not default and not isinstance(value, str):
+            raise self.fail((key,), "must be a string")
+        return value
+
+    def _severity(self, value: Any) -> Severity:
+        names = [s.value for s in Severity]
+        if value not in names:
+            raise self.fail(
+                ("severity",),
+                f"{value!r} is not one of error, warning, info{did_you_mean(str(value), names)}",
+            )
+        return Severity(value)
+
+    def _parse(self, value: Any) -> str | None:
+        if value is None or value in PARSERS:
+            return value  # type: ignore[no-any-return]
+        raise self.fail(("parse",), f"{value!r} is not one of {', '.join(PARSERS)}")
+
+    def _path(self, value: Any, where: PathKey) -> PolicyPath:
+        if not isinstance(value, str):
+            raise self.fail(where, "a path is a JSONPath string")
+        try:
+            return compile_path(value)
+        except ValueError as exc:
+            raise self.fail(where, f"invalid JSONPath {value!r} ({exc})") from None
+
+    def _each(self, value: Any) -> tuple[PolicyPath, ...]:
+        if value is None:
+            return ()
+        paths = value if isinstance(value, list) else [value]
+        return tuple(self._path(p, ("each",)) for p in paths)
+
+    def _globs(self, value: Any, where: PathKey) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(where, "must be a list of names or globs")
+        return tuple(value)
+
+    def _match(self, data: Any) -> Match:
+        where: PathKey = ("match",)
+        if not isinstance(data, dict):
+            raise self.fail(where, "must be a mapping")
+        self._keys(data, MATCH_KEYS, where)
+        labels = data.get("labels", {}) or {}
+        if not isinstance(labels, dict):
+            raise self.fail((*where, "labels"), "must be a mapping of label: glob")
+        return Match(
+            kinds=self._globs(data.get("kinds", []), (*where, "kinds")),
+            api_versions=self._globs(data.get("apiVersions", []), (*where, "apiVersions")),
+            names=self._globs(data.get("names", []), (*where, "names")),
+            namespaces=self._globs(data.get("namespaces", []), (*where, "namespaces")),
+            labels=tuple((str(k), str(v)) for k, v in labels.items()),
+            targets=self._globs(data.get("targets", []), (*where, "targets")),
+            profiles=self._globs(data.get("profiles", []), (*where, "profiles")),
+        )
+
+    def _condition(self, data: Any, where: PathKey, params: dict[str, Any]) -> Condition:
+        if not isinstance(data, dict) or not data:
+            raise self.fail(
+                where, "a condition is a mapping: a path with operators, or all/any/not"
+            )
+        combinator = [k for k in COMBINATORS if k in data]
+        if combinator:
+            if len(data) != 1:
+                raise self.fail(where, f"{combinator[0]!r} stands alone in its mapping")
+            return self._combinator(combinator[0], data[combinator[0]], where, params)
+        allowed = (*LEAF_KEYS, *OPERATORS, *COMBINATORS)
+        self._keys(data, allowed, where)
+        tests = tuple(
+            self._test(name, value, (*where, name), params)
+            for name, value in data.items()
+            if name in OPERATORS
+        )
+        if not tests:
+            raise self.fail(where, f"names no operator; use one of {', '.join(OPERATORS)}")
+        path = self._path(data["path"], (*where, "path")) if "path" in data else None
+        decode = data.get("decode")
+        if decode is not None and decode not in DECODERS:
+            raise self.fail((*where, "decode"), f"{decode!r} is not one of {', '.join(DECODERS)}")
+        return Leaf(path=path, tests=tests, default=data.get("default", MISSING), decode=decode)
+
+    def _combinator(
+        self, name: str, value: Any, where: PathKey, params: dict[str, Any]
+    ) -> Condition:
+        inner = (*where, name)
+        if name == "not":
+            return NotOf(self._condition(value, inner, params))
+        if not isinstance(value, list) or not value:
+            raise self.fail(inner, f"{name!r} takes a non-empty list of conditions")
+        children = tuple(self._condition(c, (*inner, i), params) for i, c in enumerate(value))
+        return AllOf(children) if name == "all" else AnyOf(children)
+
+    def _test(self, name: str, value: Any, where: PathKey, params: dict[str, Any]) -> Test:
+        operator = OPERATORS[name]
+        if isinstance(value, dict) and set(value) == {"param"}:
+            if value["param"] not in params:
+                raise self.fail(
+                    where,
+                    f"parameter {value['param']!r} is not declared under params"
+                    f"{did_you_mean(str(value['param']), params)}",
+                )
+            expected: Any = ParamRef(value["param"])
+            value = params[value["param"]]
+        else:
+            expected = value
+        try:
+            operator.validate(value)
+        except ValueError as exc:
+            raise self.fail(where, f"{name} {exc}") from None
+        return Test(operator, expected)
+
+    def _examples(self, data: Any) -> tuple[Example, ...]:
+        if data is None:
+            return ()
+        where: PathKey = ("examples",)
+        if not isinstance(data, dict):
+            raise self.fail(where, "must be a mapping with `pass` and `fail` lists of objects")
+        self._keys(data, ("pass", "fail"), where)
+        examples: list[Example] = []
+        for key in ("pass", "fail"):
+            items = data.get(key, []) or []
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise self.fail((*where, key), "must be a list of Kubernetes objects")
+            examples += [Example(body=item, passes=key == "pass") for item in items]
+        return tuple(examples)

@@ -1,0 +1,120 @@
+"""A loaded policy: plain frozen data, compiled once by the loader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from gate.checks.policies.operators import Operator
+from gate.checks.policies.paths import PolicyPath
+from gate.model import RenderedObject, Severity
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    """`{param: min}`: the policy's parameter, as gate.yaml may have overridden it."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Test:
+    operator: Operator
+    expected: Any  # a plain value or a ParamRef
+
+
+@dataclass(frozen=True)
+class Leaf:
+    path: PolicyPath | None  # None: the current item itself
+    tests: tuple[Test, ...]
+    default: Any = MISSING  # the value Kubernetes assumes when the path is unset
+    decode: str | None = None  # "base64": test the decoded text (a Secret's data)
+
+
+@dataclass(frozen=True)
+class AllOf:
+    children: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    children: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class NotOf:
+    child: Condition
+
+
+Condition = Leaf | AllOf | AnyOf | NotOf
+
+
+def _any_glob(value: str, globs: tuple[str, ...]) -> bool:
+    return not globs or any(fnmatchcase(value, g) for g in globs)
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which objects a policy looks at; an empty field matches everything."""
+
+    kinds: tuple[str, ...] = ()
+    api_versions: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    targets: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+
+    def selects(self, obj: RenderedObject) -> bool:
+        if not (
+            _any_glob(obj.kind, self.kinds)
+            and _any_glob(obj.api_version, self.api_versions)
+            and _any_glob(obj.name, self.names)
+            and _any_glob(obj.namespace, self.namespaces)
+            and _any_glob(obj.target, self.targets)
+            and _any_glob(obj.profile, self.profiles)
+        ):
+            return False
+        if not self.labels:
+            return True
+        metadata = obj.body.get("metadata") or {}
+        labels = metadata.get("labels") or {} if isinstance(metadata, dict) else {}
+        return all(
+            isinstance(labels, dict) and key in labels and fnmatchcase(str(labels[key]), glob)
+            for key, glob in self.labels
+        )
+
+
+@dataclass(frozen=True)
+class Example:
+    """An object the policy must pass (`passes`) or fail, shipped with the policy."""
+
+    body: dict[str, Any] = field(compare=False)
+    passes: bool = True
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: str
+    severity: Severity
+    assertion: Condition
+    match: Match = Match()
+    params: tuple[tuple[str, Any], ...] = ()
+    each: tuple[PolicyPath, ...] = ()  # empty: the object itself
+    parse: str | None = None
+    when: Condition | None = None
+    message: str | None = None
+    description: str = ""
+    examples: tuple[Example, ...] = ()
+    file: str = ""
+    line: int | None = None

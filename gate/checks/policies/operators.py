@@ -1,0 +1,118 @@
+"""The assertion operators: a plain name -> operator registry.
+
+Each operator checks the expected value a policy gives it once, at load time
+(`validate`), and then tests actual values (`test`). A test returns None when
+the value passes, or a short reason when it fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gate.checks.policies.quantity import parse_quantity
+
+Test = Callable[[Any, Any], str | None]
+Validate = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    symbol: str  # how a message says it: "needs >= 120"
+    test: Test
+    validate: Validate
+    holds_when_missing: bool  # a missing value passes (`ne`, `not_in`, ...)
+    unary: bool = False  # `exists: true` / `absent: true`
+
+
+def _any(_: Any) -> None:
+    return None
+
+
+def _true_only(expected: Any) -> None:
+    if expected is not True:
+        raise ValueError("is written `true` (for the opposite, use the other operator)")
+
+
+def _list(expected: Any) -> None:
+    if not isinstance(expected, list):
+        raise ValueError("needs a list of values")
+
+
+def _regex(expected: Any) -> None:
+    if not isinstance(expected, str):
+        raise ValueError("needs a regular expression string")
+    try:
+        re.compile(expected)
+    except re.error as exc:
+        raise ValueError(f"has an invalid regular expression ({exc})") from None
+
+
+def _quantity(expected: Any) -> None:
+    if parse_quantity(expected) is None:
+        raise ValueError(f"needs a number or Kubernetes quantity, not {expected!r}")
+
+
+def _ordering(compare: Callable[[Any, Any], bool]) -> Test:
+    def test(actual: Any, expected: Any) -> str | None:
+        left, right = parse_quantity(actual), parse_quantity(expected)
+        if left is None:
+            return f"{actual!r} is not a number or Kubernetes quantity"
+        if right is None:
+            return f"the expected {expected!r} is not a number or Kubernetes quantity"
+        return None if compare(left, right) else ""
+
+    return test
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return actual is expected
+    return bool(actual == expected)
+
+
+def as_text(value: Any) -> str | None:
+    """Scalars as the text a regex sees; None for maps, lists and null."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return None
+
+
+def _matching(want: bool) -> Test:
+    def test(actual: Any, expected: Any) -> str | None:
+        text = as_text(actual)
+        if text is None:
+            return f"{type(actual).__name__} is not text"
+        return None if (re.search(expected, text) is not None) == want else ""
+
+    return test
+
+
+def _verdict(ok: bool) -> str | None:
+    return None if ok else ""
+
+
+OPERATORS: dict[str, Operator] = {
+    op.name: op
+    for op in (
+        Operator("exists", "to be set", lambda a, e: None, _true_only, False, unary=True),
+        Operator("absent", "to be absent", lambda a, e: "", _true_only, True, unary=True),
+        Operator("eq", "==", lambda a, e: _verdict(_same(a, e)), _any, False),
+        Operator("ne", "!=", lambda a, e: _verdict(not _same(a, e)), _any, True),
+        Operator("gt", ">", _ordering(lambda a, b: a > b), _quantity, False),
+        Operator("gte", ">=", _ordering(lambda a, b: a >= b), _quantity, False),
+        Operator("lt", "<", _ordering(lambda a, b: a < b), _quantity, False),
+        Operator("lte", "<=", _ordering(lambda a, b: a <= b), _quantity, False),
+        Operator("in", "one of", lambda a, e: _verdict(any(_same(a, x) for x in e)), _list, False),
+        Operator(
+            "not_in", "none of", lambda a, e: _verdict(not any(_same(a, x) for x in e)), _list, True
+        ),
+        Operator("matches", "to match", _matching(True), _regex, False),
+        Operator("not_matches", "not to match", _matching(False), _regex, True),
+    )
+}

@@ -1,0 +1,78 @@
+"""JSONPath selection with the concrete path of every match.
+
+A policy path starting with `$` is read from the object's root; any other path
+is read from the current item (the object itself when the policy has no
+`each`). Every match carries its concrete path from the object's root, so a
+finding says `spec.template.spec.containers[1].image`, never the pattern.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from jsonpath_ng.jsonpath import DatumInContext, Fields, Index, JSONPath, Root, This
+from jsonpath_ng.parser import parse as jsonpath_parse
+
+Concrete = tuple[str | int, ...]
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class PolicyPath:
+    text: str
+    absolute: bool
+    expression: JSONPath
+
+    def find(self, item: Any, item_path: Concrete, root: Any) -> list[tuple[Concrete, Any]]:
+        if self.absolute:
+            return [(concrete(m), m.value) for m in self.expression.find(root)]
+        return [(item_path + concrete(m), m.value) for m in self.expression.find(item)]
+
+    def guess(self, item_path: Concrete) -> Concrete:
+        """The concrete path a missing value would have had, for messages."""
+        parts: Concrete = tuple(p for p in re.split(r"\.(?![^\[]*\])", self.text.lstrip("$.")) if p)
+        return parts if self.absolute else item_path + parts
+
+
+@functools.cache
+def compile_path(text: str) -> PolicyPath:
+    """Compile once; raises ValueError with jsonpath-ng's complaint when invalid."""
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError("the path is empty")
+    try:
+        expression = jsonpath_parse(stripped)
+    except Exception as exc:  # jsonpath-ng raises bare Exceptions from its lexer/parser
+        raise ValueError(str(exc)) from None
+    return PolicyPath(stripped, stripped.startswith("$"), expression)
+
+
+def concrete(datum: DatumInContext) -> Concrete:
+    parts: list[str | int] = []
+    node: DatumInContext | None = datum
+    while node is not None:
+        step = node.path
+        if isinstance(step, Fields):
+            parts.append(step.fields[0])
+        elif isinstance(step, Index):
+            parts.append(step.indices[0])
+        elif not isinstance(step, Root | This):
+            # Slices and other steps resolve to indices in full_path; fall back to it.
+            return tuple(str(datum.full_path).split("."))
+        node = node.context
+    return tuple(reversed(parts))
+
+
+def format_path(path: Concrete) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _IDENTIFIER.match(part):
+            out += f".{part}" if out else part
+        else:
+            out += f"[{part!r}]"
+    return out

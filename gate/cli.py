@@ -1,0 +1,266 @@
+"""The command line: parse options, call the pipeline, write reports. No logic of its own."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from gate import __version__
+from gate.checks.policies.loader import load_policies
+from gate.config import GateConfig, load_config
+from gate.errors import GateError
+from gate.helm import find_helm
+from gate.normalize import normalize
+from gate.pipeline import Gate, select
+from gate.render import Rendering
+from gate.report import Report, Style, formatters
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Output:
+    """One `--format FORMAT[:PATH]`."""
+
+    format: str
+    path: Path | None
+
+
+def _parse_format(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> list[Output]:
+    known = formatters()
+    outputs = []
+    for value in values or ("text",):
+        name, _, path = value.partition(":")
+        if name not in known:
+            raise click.BadParameter(f"{name!r} is not one of {', '.join(known)}")
+        outputs.append(Output(name, Path(path) if path else None))
+    return outputs
+
+
+def common_options(command: F) -> F:
+    """The options every command takes (DESIGN.md, "Command line")."""
+    decorators = [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path),
+            default=Path("gate.yaml"),
+            show_default=True,
+            help="gate.yaml to use.",
+        ),
+        click.option(
+            "--helm",
+            "helm_path",
+            default=None,
+            metavar="PATH",
+            help="helm binary [default: $GATE_HELM, then helm on PATH].",
+        ),
+        click.option(
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=os.cpu_count() or 1,
+            show_default="number of cores",
+            help="helm processes at once.",
+        ),
+        click.option(
+            "--format",
+            "outputs",
+            multiple=True,
+            callback=_parse_format,
+            metavar="FORMAT[:PATH]",
+            help="text or json; repeatable; no PATH means stdout.",
+        ),
+        click.option("--quiet", is_flag=True, help="Only what failed, and the verdict."),
+        click.option("--no-color", is_flag=True, help="Never colour the output."),
+        click.option("--debug", is_flag=True, help="Show tracebacks."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def _fail(error: GateError) -> NoReturn:
+    click.echo(f"gate: {error.render()}", err=True)
+    sys.exit(2)
+
+
+def guarded(command: F) -> F:
+    """Exit 2 with one sentence for any error; a traceback only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except GateError as error:
+            if kwargs.get("debug"):
+                traceback.print_exc()
+            _fail(error)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as error:  # a bug in gate: still one sentence, still exit 2
+            if kwargs.get("debug"):
+                traceback.print_exc()
+            _fail(
+                GateError(
+                    f"internal error ({error.__class__.__name__}: {error}); "
+                    "rerun with --debug and report it"
+                )
+            )
+
+    return wrapper  # type: ignore[return-value]
+
+
+def write_reports(report: Report, outputs: list[Output], quiet: bool, no_color: bool) -> None:
+    known = formatters()
+    for output in outputs:
+        if output.path is None:
+            color = not no_color and sys.stdout.isatty()
+            click.echo(known[output.format](report, Style(color=color, quiet=quiet)), nl=False)
+        else:
+            text = known[output.format](report, Style(color=False, quiet=quiet))
+            output.path.parent.mkdir(parents=True, exist_ok=True)
+            output.path.write_text(text, encoding="utf-8")
+
+
+class Progress:
+    """`rendering 3/6 backstage/prod` on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.done = total, 0
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def __call__(self, rendering: Rendering) -> None:
+        self.done += 1
+        if self.enabled:
+            label = f"{rendering.target.name}/{rendering.profile.name}"
+            click.echo(f"\r\x1b[Krendering {self.done}/{self.total} {label}", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.enabled:
+            click.echo("\r\x1b[K", err=True, nl=False)
+
+
+def _version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"gate {__version__}")
+    try:
+        helm = find_helm(None)
+    except GateError as error:
+        _fail(error)
+    click.echo(f"helm {helm.version} ({helm.path})")
+    ctx.exit(0)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version,
+    help="Show gate's version and the helm it finds.",
+)
+def main() -> None:
+    """gate: a rendered-manifest CI gate around `helm template`."""
+
+
+def _gate(config_path: Path, helm_path: str | None) -> tuple[GateConfig, Gate]:
+    config = load_config(config_path)
+    return config, Gate.load(config, find_helm(helm_path))
+
+
+@main.command()
+@click.argument("targets", nargs=-1)
+@click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
+@common_options
+@guarded
+def check(
+    targets: tuple[str, ...],
+    profiles: tuple[str, ...],
+    config_path: Path,
+    helm_path: str | None,
+    jobs: int,
+    outputs: list[Output],
+    quiet: bool,
+    no_color: bool,
+    debug: bool,
+) -> None:
+    """Render, run every check, report: the pre-merge gate."""
+    config, gate = _gate(config_path, helm_path)
+    pairs = select(config, targets, profiles)
+    progress = Progress(len(pairs), enabled=not quiet)
+    try:
+        report = gate.check(pairs, jobs, on_done=progress)
+    finally:
+        progress.close()
+    write_reports(report, outputs, quiet, no_color)
+    for finding in report.findings:
+        if finding.category.value == "render":
+            click.echo(f"gate: {finding.target}/{finding.profile}: {finding.message}", err=True)
+    sys.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("target")
+@click.option("--profile", default=None, help="Profile to render (needed when there are several).")
+@common_options
+@guarded
+def render(
+    target: str,
+    profile: str | None,
+    config_path: Path,
+    helm_path: str | None,
+    jobs: int,
+    outputs: list[Output],
+    quiet: bool,
+    no_color: bool,
+    debug: bool,
+) -> None:
+    """Print the normalized rendering of one target and profile."""
+    config, gate = _gate(config_path, helm_path)
+    pairs = select(config, [target], [profile] if profile else [])
+    if len(pairs) != 1:
+        names = ", ".join(p.name for _, p in pairs)
+        raise GateError(
+            f"target {target!r} has several profiles ({names}); pick one with --profile",
+            config.file,
+        )
+    (split,) = gate.render(pairs, jobs)
+    if split.failure is not None:
+        where = f"{split.failure.file}: " if split.failure.file else ""
+        raise GateError(f"{where}{split.failure.message}")
+    click.echo(normalize(split.objects), nl=False)
+
+
+@main.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=Path("gate.yaml"),
+    show_default=True,
+    help="gate.yaml whose policies to list too.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@guarded
+def policies(config_path: Path, debug: bool) -> None:
+    """List the loaded policies: id, severity, title."""
+    if config_path.exists():
+        config = load_config(config_path)
+        loaded = load_policies(config.policies, builtin=config.builtin_policies)
+    else:
+        loaded = load_policies([], builtin=True)
+    width = max((len(p.id) for p in loaded), default=0)
+    for policy in loaded:
+        click.echo(f"{policy.id:<{width}}  {policy.severity.value:<7}  {policy.title}")

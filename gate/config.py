@@ -1,0 +1,379 @@
+"""gate.yaml: read once, validated once, turned into frozen settings.
+
+Everything downstream trusts these dataclasses; every mistake a person can make
+in gate.yaml is caught here and named with its file, line and a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gate.errors import GateError
+from gate.model import Severity
+from gate.yamlload import Located, PathKey, load_located
+
+DEFAULT_KUBE_VERSION = "1.31.0"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_KUBE_VERSION = re.compile(r"^v?\d+\.\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class HelmSettings:
+    kube_version: str = DEFAULT_KUBE_VERSION
+    api_versions: tuple[str, ...] = ()
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    values: tuple[Path, ...] = ()
+    set: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    chart: Path
+    release: str
+    namespace: str
+    profiles: tuple[Profile, ...]
+
+    def profile(self, name: str) -> Profile | None:
+        return next((p for p in self.profiles if p.name == name), None)
+
+
+@dataclass(frozen=True)
+class GoldenSettings:
+    dir: Path
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SchemaSettings:
+    crds: tuple[Path, ...] = ()
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class ValuesSettings:
+    no_effect: bool = False
+    max_renders: int = 200
+    free_form: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Override:
+    """Tunes one policy for the targets and profiles its globs match."""
+
+    rule: str
+    target: str = "*"
+    profile: str = "*"
+    params: tuple[tuple[str, Any], ...] = ()
+    severity: Severity | None = None
+    enabled: bool | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Exemption:
+    rule: str
+    reason: str
+    target: str = "*"
+    profile: str = "*"
+    object: str = "*"
+    expires: dt.date | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    file: Path
+    helm: HelmSettings
+    policies: tuple[Path, ...]
+    builtin_policies: bool
+    golden: GoldenSettings
+    targets: tuple[Target, ...]
+    schemas: SchemaSettings
+    values: ValuesSettings
+    overrides: tuple[Override, ...]
+    exemptions: tuple[Exemption, ...]
+
+    @property
+    def root(self) -> Path:
+        return self.file.parent
+
+
+# --- shape checking -------------------------------------------------------------------------
+# A spec is a type name, a dict of field specs (a mapping with known keys), or a
+# one-item list (a list of that spec). `MAP_OF` wraps a spec for free-form keys.
+
+Spec = Any
+
+
+@dataclass(frozen=True)
+class MapOf:
+    item: Spec
+
+
+TYPE_CHECKS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "str": ("a string", lambda v: isinstance(v, str)),
+    "int": ("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "number": (
+        "a number",
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    ),
+    "bool": ("true or false", lambda v: isinstance(v, bool)),
+    "any": ("anything", lambda v: True),
+    "date": ("a date (YYYY-MM-DD)", lambda v: isinstance(v, dt.date)),
+}
+
+OVERRIDE_SPEC = {
+    "rule": "str",
+    "target": "str",
+    "profile": "str",
+    "params": MapOf("any"),
+    "severity": "str",
+    "enabled": "bool",
+}
+EXEMPTION_SPEC = {
+    "rule": "str",
+    "target": "str",
+    "profile": "str",
+    "object": "str",
+    "reason": "str",
+    "expires": "date",
+}
+PROFILE_SPEC = {"values": ["str"], "set": MapOf("any")}
+TARGET_SPEC = {
+    "name": "str",
+    "chart": "str",
+    "release": "str",
+    "namespace": "str",
+    "profiles": MapOf(PROFILE_SPEC),
+}
+CONFIG_SPEC = {
+    "helm": {"kube_version": "str", "api_versions": ["str"], "timeout": "number"},
+    "policies": ["str"],
+    "builtin_policies": "bool",
+    "golden": {"dir": "str", "ignore": ["str"]},
+    "targets": [TARGET_SPEC],
+    "schemas": {"crds": ["str"], "strict": "bool"},
+    "values": {"no_effect": "bool", "max_renders": "int", "free_form": ["str"]},
+    "overrides": [OVERRIDE_SPEC],
+    "exemptions": [EXEMPTION_SPEC],
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "targets[]": ("name", "chart"),
+    "overrides[]": ("rule",),
+    "exemptions[]": ("rule", "reason"),
+}
+
+
+def dotted(path: PathKey) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the top level"
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class _Checker:
+    def __init__(self, doc: Located):
+        self.doc = doc
+
+    def fail(self, path: PathKey, message: str) -> GateError:
+        return GateError(message, self.doc.file, self.doc.line_of(path))
+
+    def check(self, value: Any, spec: Spec, path: PathKey, shape: str) -> None:
+        if isinstance(spec, str):
+            label, ok = TYPE_CHECKS[spec]
+            if not ok(value):
+                raise self.fail(path, f"{dotted(path)} must be {label}, not {_describe(value)}")
+        elif isinstance(spec, list):
+            if not isinstance(value, list):
+                raise self.fail(path, f"{dotted(path)} must be a list, not {_describe(value)}")
+            for index, item in enumerate(value):
+                self.check(item, spec[0], (*path, index), f"{shape}[]")
+        elif isinstance(spec, MapOf):
+            self._mapping(value, path)
+            for key, item in value.items():
+                self.check(item, spec.item, (*path, str(key)), f"{shape}.*")
+        else:
+            if value is None:  # `dev:` with nothing under it is an empty mapping
+                return
+            self._mapping(value, path)
+            for key, item in value.items():
+                if key not in spec:
+                    where = f" under {dotted(path)}" if path else ""
+                    raise self.fail(
+                        (*path, key),
+                        f"unknown key {key!r}{where}{did_you_mean(str(key), spec)}",
+                    )
+                self.check(item, spec[key], (*path, key), f"{shape}.{key}" if shape else key)
+            for key in REQUIRED.get(shape, ()):
+                if key not in value:
+                    raise self.fail(path, f"{dotted(path)} needs a {key!r} key")
+
+    def _mapping(self, value: Any, path: PathKey) -> None:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"{dotted(path)} must be a mapping, not {_describe(value)}")
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"a {type(value).__name__}"
+
+
+# --- building the settings ------------------------------------------------------------------
+
+
+def clean(path: Path) -> Path:
+    """`examples/x/../../charts/a` -> `charts/a`: paths as a user reads them in reports."""
+    return Path(os.path.normpath(path))
+
+
+def load_config(path: Path) -> GateConfig:
+    """Read and validate gate.yaml; every problem is a GateError naming file and line."""
+    if not path.exists():
+        raise GateError(
+            "no gate configuration here; pass --config FILE or write one with `gate init`",
+            path,
+        )
+    doc = load_located(path, "gate.yaml")
+    data = {} if doc.data is None else doc.data
+    checker = _Checker(doc)
+    checker.check(data, CONFIG_SPEC, (), "")
+    root = path.parent
+    return GateConfig(
+        file=path,
+        helm=_helm(data.get("helm", {}), checker),
+        policies=tuple(clean(root / p) for p in data.get("policies", [])),
+        builtin_policies=data.get("builtin_policies", True),
+        golden=GoldenSettings(
+            dir=clean(root / data.get("golden", {}).get("dir", "golden")),
+            ignore=tuple(data.get("golden", {}).get("ignore", [])),
+        ),
+        targets=_targets(data.get("targets", []), root, checker),
+        schemas=SchemaSettings(
+            crds=tuple(clean(root / p) for p in data.get("schemas", {}).get("crds", [])),
+            strict=data.get("schemas", {}).get("strict", False),
+        ),
+        values=ValuesSettings(**data.get("values", {})),
+        overrides=tuple(_override(o, i, checker) for i, o in enumerate(data.get("overrides", []))),
+        exemptions=tuple(
+            Exemption(**e, line=doc.line_of(("exemptions", i)))
+            for i, e in enumerate(data.get("exemptions", []))
+        ),
+    )
+
+
+def _helm(data: dict[str, Any], checker: _Checker) -> HelmSettings:
+    kube_version = data.get("kube_version", DEFAULT_KUBE_VERSION)
+    if not _KUBE_VERSION.match(kube_version):
+        raise checker.fail(
+            ("helm", "kube_version"),
+            f'helm.kube_version {kube_version!r} is not a Kubernetes version like "1.31.0"',
+        )
+    timeout = data.get("timeout", 60)
+    if timeout <= 0:
+        raise checker.fail(("helm", "timeout"), "helm.timeout must be a positive number of seconds")
+    return HelmSettings(
+        kube_version=kube_version.lstrip("v"),
+        api_versions=tuple(data.get("api_versions", [])),
+        timeout=float(timeout),
+    )
+
+
+def _targets(items: list[dict[str, Any]], root: Path, checker: _Checker) -> tuple[Target, ...]:
+    targets: list[Target] = []
+    for index, item in enumerate(items):
+        where: PathKey = ("targets", index)
+        name = item["name"]
+        if not _NAME.match(name):
+            raise checker.fail(
+                (*where, "name"),
+                f"target name {name!r} must be letters, digits, '.', '_' or '-' "
+                "(it names the golden folder)",
+            )
+        if any(t.name == name for t in targets):
+            raise checker.fail((*where, "name"), f"target {name!r} is defined twice")
+        chart = clean(root / item["chart"])
+        if not (chart / "Chart.yaml").is_file():
+            raise checker.fail(
+                (*where, "chart"),
+                f"chart {item['chart']!r} of target {name!r} is not a chart folder "
+                f"(no Chart.yaml in {chart}); fix the path, relative to gate.yaml",
+            )
+        profiles = item.get("profiles") or {"default": {}}
+        targets.append(
+            Target(
+                name=name,
+                chart=chart,
+                release=item.get("release", name),
+                namespace=item.get("namespace", "default"),
+                profiles=tuple(
+                    _profile(pname, pdata or {}, chart, root, checker, (*where, "profiles", pname))
+                    for pname, pdata in profiles.items()
+                ),
+            )
+        )
+    return tuple(targets)
+
+
+def _profile(
+    name: str, data: dict[str, Any], chart: Path, root: Path, checker: _Checker, where: PathKey
+) -> Profile:
+    if not _NAME.match(name):
+        raise checker.fail(where, f"profile name {name!r} must be letters, digits, '.', '_' or '-'")
+    values: list[Path] = []
+    for index, entry in enumerate(data.get("values", [])):
+        # Relative to gate.yaml first (DESIGN.md); then to the chart, where
+        # profile files usually live beside values.yaml.
+        candidates = [clean(root / entry), clean(chart / entry)]
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            raise checker.fail(
+                (*where, "values", index),
+                f"values file {entry!r} of profile {name!r} not found (looked in {root} "
+                f"and in the chart folder {chart})",
+            )
+        values.append(found)
+    return Profile(name=name, values=tuple(values), set=tuple(data.get("set", {}).items()))
+
+
+def _override(data: dict[str, Any], index: int, checker: _Checker) -> Override:
+    severity = data.get("severity")
+    if severity is not None and severity not in Severity.__members__.values():
+        raise checker.fail(
+            ("overrides", index, "severity"),
+            f"severity {severity!r} must be one of error, warning, info"
+            f"{did_you_mean(severity, [s.value for s in Severity])}",
+        )
+    return Override(
+        rule=data["rule"],
+        target=data.get("target", "*"),
+        profile=data.get("profile", "*"),
+        params=tuple(data.get("params", {}).items()),
+        severity=Severity(severity) if severity else None,
+        enabled=data.get("enabled"),
+        line=checker.doc.line_of(("overrides", index)),
+    )

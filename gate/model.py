@@ -1,0 +1,108 @@
+"""Plain data passed between the stages: rendered objects and findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Category(StrEnum):
+    POLICY = "policy"
+    SCHEMA = "schema"
+    VALUES = "values"
+    GOLDEN = "golden"
+    RENDER = "render"
+    EXEMPTION = "exemption"
+
+
+# Kinds that never live in a namespace: helm's release namespace does not apply.
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        "APIService",
+        "CertificateSigningRequest",
+        "ClusterIssuer",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ComponentStatus",
+        "CSIDriver",
+        "CSINode",
+        "CustomResourceDefinition",
+        "FlowSchema",
+        "IngressClass",
+        "MutatingWebhookConfiguration",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "PodSecurityPolicy",
+        "PriorityClass",
+        "PriorityLevelConfiguration",
+        "RuntimeClass",
+        "StorageClass",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "VolumeAttachment",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RenderedObject:
+    """One Kubernetes object out of a rendered stream.
+
+    `source` is the template as helm names it in its `# Source:` comment
+    (`backstage/charts/backstage/templates/deployment.yaml`); `file` is that
+    template's path as a user opens it. `line` is the 1-based line of the
+    document's first line in the rendered stream.
+    """
+
+    target: str
+    profile: str
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    body: dict[str, Any] = field(compare=False, repr=False)
+    source: str = ""
+    file: str = ""
+    doc_index: int = 0
+    line: int = 1
+
+    @property
+    def identity(self) -> str:
+        """`apps/v1/Deployment/backstage/web`, as in the JSON report."""
+        return f"{self.api_version}/{self.kind}/{self.namespace}/{self.name}"
+
+    @property
+    def short_identity(self) -> str:
+        """`Deployment/backstage/web`, as exemptions and people write it."""
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found, wherever it came from."""
+
+    category: Category
+    rule: str
+    severity: Severity
+    message: str
+    target: str = ""
+    profile: str = ""
+    object: str = ""
+    path: str = ""
+    file: str = ""
+    line: int | None = None
+    suggestion: str | None = None
+    exempted: str | None = None  # the exemption's reason when one applies
+
+    @property
+    def fails_gate(self) -> bool:
+        return self.severity is Severity.ERROR and self.exempted is None

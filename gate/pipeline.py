@@ -1,0 +1,174 @@
+"""The pipeline: render -> split -> checks -> findings -> Report.
+
+The CLI asks for a run and formats the Report; everything between lives here
+so that tests and other front ends get the same gate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from gate.checks import CHECK_RULES
+from gate.checks.locate import template_line
+from gate.checks.overrides import Tuning, apply_exemptions, check_exemption_rules
+from gate.checks.policies.engine import check_policies
+from gate.checks.policies.loader import load_policies
+from gate.checks.policies.model import Policy
+from gate.config import GateConfig, Profile, Target, did_you_mean
+from gate.errors import GateError
+from gate.helm import Helm
+from gate.model import Category, Finding, RenderedObject, Severity
+from gate.render import Rendering, chart_file, render_all
+from gate.report import Report, RunLine, Summary
+from gate.split import SplitError, StreamContext, split_stream
+
+Pair = tuple[Target, Profile]
+
+
+def select(config: GateConfig, targets: Sequence[str], profiles: Sequence[str]) -> list[Pair]:
+    """The target x profile pairs a command asked for; unknown names are errors."""
+    names = [t.name for t in config.targets]
+    for name in targets:
+        if name not in names:
+            raise GateError(
+                f"no target {name!r} in gate.yaml{did_you_mean(name, names)} "
+                f"(targets: {', '.join(names) or 'none'})",
+                config.file,
+            )
+    all_profiles = {p.name for t in config.targets for p in t.profiles}
+    for name in profiles:
+        if name not in all_profiles:
+            raise GateError(
+                f"no profile {name!r} in gate.yaml{did_you_mean(name, all_profiles)} "
+                f"(profiles: {', '.join(sorted(all_profiles)) or 'none'})",
+                config.file,
+            )
+    chosen = [t for t in config.targets if not targets or t.name in targets]
+    return [(t, p) for t in chosen for p in t.profiles if not profiles or p.name in profiles]
+
+
+@dataclass(frozen=True)
+class Split:
+    """A rendering taken apart: its objects, or the finding that says why not."""
+
+    rendering: Rendering
+    objects: tuple[RenderedObject, ...]
+    failure: Finding | None
+
+
+def split_rendering(rendering: Rendering) -> Split:
+    target, profile = rendering.target, rendering.profile
+    if not rendering.ok:
+        file, line = rendering.error_location()
+        return Split(
+            rendering,
+            (),
+            _render_failed(rendering, f"helm template failed: {rendering.error}", file, line),
+        )
+    context = StreamContext(target.name, profile.name, target.namespace, target.chart)
+    try:
+        return Split(rendering, tuple(split_stream(rendering.stream, context)), None)
+    except SplitError as exc:
+        file = chart_file(target.chart, exc.source) if exc.source else str(target.chart)
+        return Split(rendering, (), _render_failed(rendering, exc.message, file, None))
+
+
+def _render_failed(rendering: Rendering, message: str, file: str, line: int | None) -> Finding:
+    return Finding(
+        Category.RENDER,
+        "render-failed",
+        Severity.ERROR,
+        message,
+        target=rendering.target.name,
+        profile=rendering.profile.name,
+        file=file,
+        line=line,
+    )
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What every command that checks needs: configuration, helm, policies, tuning."""
+
+    config: GateConfig
+    helm: Helm
+    policies: tuple[Policy, ...]
+    tuning: Tuning
+
+    @classmethod
+    def load(cls, config: GateConfig, helm: Helm) -> Gate:
+        policies = tuple(load_policies(config.policies, builtin=config.builtin_policies))
+        known = [p.id for p in policies] + list(CHECK_RULES)
+        check_exemption_rules(config.exemptions, known, config.file)
+        return cls(config, helm, policies, Tuning(config.overrides, known, config.file))
+
+    def render(
+        self, pairs: Sequence[Pair], jobs: int, on_done: Callable[[Rendering], None] | None = None
+    ) -> list[Split]:
+        renderings = render_all(self.helm, pairs, self.config.helm, jobs, on_done)
+        return [split_rendering(r) for r in renderings]
+
+    def check_objects(self, objects: Sequence[RenderedObject]) -> list[Finding]:
+        tuning = self.tuning
+        return check_policies(
+            self.policies,
+            objects,
+            params_for=lambda policy, obj: tuning.params(
+                policy.id, policy.params, obj.target, obj.profile
+            ),
+            line_for=lambda obj, path: template_line(obj.file, path),
+        )
+
+    def finish(
+        self, findings: Sequence[Finding], splits: Sequence[Split], today: dt.date | None = None
+    ) -> Report:
+        tuned = [f for f in (self.tuning.adjust(f) for f in findings) if f is not None]
+        ran = [(s.rendering.target.name, s.rendering.profile.name) for s in splits]
+        final = apply_exemptions(
+            tuned, self.config.exemptions, ran, today or dt.date.today(), self.config.file
+        )
+        return build_report(final, splits, self.helm)
+
+    def check(
+        self, pairs: Sequence[Pair], jobs: int, on_done: Callable[[Rendering], None] | None = None
+    ) -> Report:
+        splits = self.render(pairs, jobs, on_done)
+        findings = [s.failure for s in splits if s.failure is not None]
+        findings += self.check_objects([o for s in splits for o in s.objects])
+        return self.finish(findings, splits)
+
+
+def _order(finding: Finding) -> tuple[str, str, int, str, str, str]:
+    rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}[finding.severity]
+    return (finding.target, finding.profile, rank, finding.rule, finding.object, finding.path)
+
+
+def build_report(findings: Sequence[Finding], splits: Sequence[Split], helm: Helm) -> Report:
+    ordered = tuple(sorted(findings, key=_order))
+    errors = sum(1 for f in ordered if f.fails_gate)
+    warnings = sum(1 for f in ordered if f.severity is Severity.WARNING and f.exempted is None)
+    drift = sum(1 for f in ordered if f.rule == "golden-drift" and f.exempted is None)
+    could_not_run = any(f.category is Category.RENDER for f in ordered)
+    exit_code = 2 if could_not_run else (1 if errors or drift else 0)
+    return Report(
+        passed=exit_code == 0,
+        exit_code=exit_code,
+        summary=Summary(
+            targets=len({s.rendering.target.name for s in splits}),
+            profiles=len(splits),
+            objects=sum(len(s.objects) for s in splits),
+            errors=errors,
+            warnings=warnings,
+            drift=drift,
+        ),
+        findings=ordered,
+        runs=tuple(
+            RunLine(
+                s.rendering.target.name, s.rendering.profile.name, len(s.objects), s.failure is None
+            )
+            for s in splits
+        ),
+        helm=f"{helm.version} ({helm.path})",
+    )

@@ -1,0 +1,134 @@
+"""Render each target x profile with `helm template`, in parallel, never through a shell."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from gate.config import HelmSettings, Profile, Target
+from gate.helm import Helm, isolated_env
+
+# helm names the failing template as `template: chart/templates/x.yaml:12:3:`
+# or `parse error at (chart/templates/x.yaml:12):`.
+_TEMPLATE_REF = re.compile(r"(?:template: |\()([\w.\-/]+\.(?:ya?ml|tpl|txt|json)):(\d+)")
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """helm's output for one target and profile, or why there is none."""
+
+    target: Target
+    profile: Profile
+    stream: str
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def error_location(self) -> tuple[str, int | None]:
+        """The template file (as a user opens it) and line that helm blamed, if it named one."""
+        match = _TEMPLATE_REF.search(self.error or "")
+        if match is None:
+            return str(self.target.chart), None
+        return chart_file(self.target.chart, match.group(1)), int(match.group(2))
+
+
+def chart_file(chart: Path, source: str) -> str:
+    """Map helm's `chartname/templates/x.yaml` to the file under the chart folder."""
+    _, _, inside = source.partition("/")
+    return str(chart / inside) if inside else str(chart)
+
+
+def template_args(
+    helm: Helm, target: Target, profile: Profile, settings: HelmSettings
+) -> list[str]:
+    args = [
+        helm.path,
+        "template",
+        target.release,
+        str(target.chart),
+        "--namespace",
+        target.namespace,
+        "--kube-version",
+        settings.kube_version,
+        "--include-crds",
+    ]
+    for api_version in settings.api_versions:
+        args += ["--api-versions", api_version]
+    for values_file in profile.values:
+        args += ["--values", str(values_file)]
+    for key, value in profile.set:
+        # --set-json keeps the YAML type the user wrote: "1.2.3" stays a string,
+        # 3 stays a number, a list stays a list.
+        args += ["--set-json", f"{key}={json.dumps(value)}"]
+    return args
+
+
+def render(
+    helm: Helm, target: Target, profile: Profile, settings: HelmSettings, home: Path
+) -> Rendering:
+    args = template_args(helm, target, profile, settings)
+    started = time.perf_counter()
+    try:
+        result = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            timeout=settings.timeout,
+            check=False,
+            env=isolated_env(home),
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        return Rendering(
+            target,
+            profile,
+            "",
+            f"helm template did not finish within {settings.timeout:g}s "
+            "(raise helm.timeout in gate.yaml if the chart is really that slow)",
+            time.perf_counter() - started,
+        )
+    except OSError as exc:
+        return Rendering(target, profile, "", f"helm could not be started: {exc}")
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        return Rendering(
+            target, profile, "", _helm_message(result.stderr, result.returncode), elapsed
+        )
+    return Rendering(target, profile, result.stdout, None, elapsed)
+
+
+def _helm_message(stderr: str, code: int) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("Error")]
+    message = (errors or lines or [f"helm exited with code {code} and said nothing"])[0]
+    return message.removeprefix("Error: ")
+
+
+def render_all(
+    helm: Helm,
+    work: Sequence[tuple[Target, Profile]],
+    settings: HelmSettings,
+    jobs: int,
+    on_done: Callable[[Rendering], None] | None = None,
+) -> list[Rendering]:
+    """Render every (target, profile) pair, `jobs` helm processes at a time, in input order."""
+    with tempfile.TemporaryDirectory(prefix="gate-helm-home-") as home:
+
+        def one(pair: tuple[Target, Profile]) -> Rendering:
+            rendering = render(helm, pair[0], pair[1], settings, Path(home))
+            if on_done is not None:
+                on_done(rendering)
+            return rendering
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            return list(pool.map(one, work))

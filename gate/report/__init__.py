@@ -1,0 +1,54 @@
+"""Reports: each format turns a finished Report into text. Formats never compute."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gate.model import Finding
+
+
+@dataclass(frozen=True)
+class Summary:
+    targets: int
+    profiles: int
+    objects: int
+    errors: int
+    warnings: int
+    drift: int
+
+
+@dataclass(frozen=True)
+class RunLine:
+    """One target x profile as the run saw it."""
+
+    target: str
+    profile: str
+    objects: int
+    rendered: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    passed: bool
+    exit_code: int
+    summary: Summary
+    findings: tuple[Finding, ...]
+    runs: tuple[RunLine, ...]
+    helm: str = ""
+
+
+@dataclass(frozen=True)
+class Style:
+    color: bool = False
+    quiet: bool = False
+
+
+Formatter = Callable[[Report, Style], str]
+
+
+def formatters() -> dict[str, Formatter]:
+    from gate.report import json as json_report
+    from gate.report import text as text_report
+
+    return {"text": text_report.format_report, "json": json_report.format_report}

@@ -1,0 +1,99 @@
+"""The text report: findings grouped by target and profile, then one verdict line."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import click
+
+from gate.model import Finding, Severity
+from gate.report import Report, RunLine, Style
+
+_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def _paint(text: str, style: Style, **options: object) -> str:
+    return click.style(text, **options) if style.color else text  # type: ignore[arg-type]
+
+
+def _where(finding: Finding) -> str:
+    if not finding.file:
+        return ""
+    return f"{finding.file}:{finding.line}" if finding.line else finding.file
+
+
+def _finding(finding: Finding, style: Style) -> list[str]:
+    label = "exempt" if finding.exempted is not None else finding.severity.value
+    colour = "cyan" if finding.exempted is not None else _COLOURS[finding.severity]
+    head = f"  {_paint(f'{label:<7}', style, fg=colour, bold=True)} {finding.rule}"
+    if finding.object:
+        head += f"  {finding.object}"
+    lines = [head, f"          {finding.message}"]
+    if finding.path:
+        lines.append(f"          at {finding.path}")
+    if _where(finding):
+        lines.append(f"          in {_where(finding)}")
+    if finding.suggestion:
+        lines.append(f"          did you mean {finding.suggestion}?")
+    if finding.exempted is not None:
+        lines.append(f"          exempted: {finding.exempted}")
+    return lines
+
+
+def _counts(findings: list[Finding]) -> str:
+    errors = sum(1 for f in findings if f.fails_gate)
+    warnings = sum(1 for f in findings if f.severity is Severity.WARNING and f.exempted is None)
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return ", ".join(parts) or "ok"
+
+
+def _run_header(run: RunLine, findings: list[Finding], style: Style) -> str:
+    state = _counts(findings) if run.rendered else "render failed"
+    colour = (
+        "green" if state == "ok" else ("red" if "error" in state or not run.rendered else "yellow")
+    )
+    return (
+        f"{_paint(f'{run.target} / {run.profile}', style, bold=True)}"
+        f"  {run.objects} objects  {_paint(state, style, fg=colour)}"
+    )
+
+
+def format_report(report: Report, style: Style) -> str:
+    grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in report.findings:
+        grouped[(finding.target, finding.profile)].append(finding)
+    out: list[str] = []
+    for run in report.runs:
+        findings = grouped.pop((run.target, run.profile), [])
+        if style.quiet and not findings:
+            continue
+        out.append(_run_header(run, findings, style))
+        for finding in findings:
+            out += _finding(finding, style)
+    for (target, profile), findings in grouped.items():  # gate.yaml-level findings
+        out.append(_paint(f"{target or 'gate.yaml'} / {profile or '*'}", style, bold=True))
+        for finding in findings:
+            out += _finding(finding, style)
+    summary = report.summary
+    verdict = _paint(
+        "passed" if report.passed else "FAILED",
+        style,
+        fg="green" if report.passed else "red",
+        bold=True,
+    )
+    scope = (
+        f"{summary.targets} target{'s' if summary.targets != 1 else ''}, "
+        f"{summary.profiles} profile{'s' if summary.profiles != 1 else ''}, "
+        f"{summary.objects} objects"
+    )
+    counts = f"{summary.errors} errors, {summary.warnings} warnings"
+    if summary.drift:
+        counts += f", {summary.drift} drifted"
+    if out:
+        out.append("")
+    out.append(f"gate {verdict}: {counts} ({scope})")
+    return "\n".join(out) + "\n"

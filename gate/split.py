@@ -1,0 +1,165 @@
+"""Split a rendered stream into RenderedObjects, each parsed exactly once.
+
+helm separates documents with `---` lines and names each one's template in a
+`# Source:` comment. Cutting the text at those lines ourselves (a `---` at the
+start of a line ends a document in YAML too, even inside a block scalar) gives
+every document its source and line for free, and each chunk is parsed by one
+call to `parse_document`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gate.model import CLUSTER_SCOPED_KINDS, RenderedObject
+from gate.yamlload import DuplicateKeyError, parse_document
+
+_DOC_START = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
+_SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.MULTILINE)
+_CONTENT = re.compile(r"^(?![ \t]*(?:#|$)).", re.MULTILINE)
+
+
+class SplitError(Exception):
+    """A rendered document gate cannot take apart; names the template and line."""
+
+    def __init__(self, message: str, source: str, line: int):
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.line = line
+
+
+@dataclass(frozen=True)
+class StreamContext:
+    """What the stream itself does not say: whose rendering it is."""
+
+    target: str = ""
+    profile: str = ""
+    namespace: str = "default"
+    chart: Path | None = None
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    text: str
+    source: str
+    start_line: int  # the chunk's first line, 1-based, in the whole stream
+    line: int  # its first content line
+
+
+def _chunks(stream: str) -> Iterator[_Chunk]:
+    """The text between `---` lines, with the stream line each starts on."""
+    bounds = [(m.start(), min(m.end() + 1, len(stream))) for m in _DOC_START.finditer(stream)]
+    bounds.append((len(stream), len(stream)))
+    begin, start_line = 0, 1
+    for separator_start, next_begin in bounds:
+        text = stream[begin:separator_start]
+        content = _CONTENT.search(text)
+        if content is not None:
+            source = _SOURCE.search(text, 0, content.start())
+            yield _Chunk(
+                text=text,
+                source=source.group(1) if source else "",
+                start_line=start_line,
+                line=start_line + text.count("\n", 0, content.start()),
+            )
+        start_line += stream.count("\n", begin, next_begin)
+        begin = next_begin
+
+
+def split_stream(stream: str, context: StreamContext | None = None) -> list[RenderedObject]:
+    """Every Kubernetes object in `stream`, in stream order; `kind: List` expanded."""
+    context = context or StreamContext()
+    objects: list[RenderedObject] = []
+    for doc_index, chunk in enumerate(_chunks(stream)):
+        body = _parse(chunk)
+        if body is None:
+            continue
+        for item in _expand(body, chunk):
+            objects.append(_rendered_object(item, chunk, doc_index, context))
+    return objects
+
+
+def _where(chunk: _Chunk) -> str:
+    return chunk.source or "the rendered stream"
+
+
+def _parse(chunk: _Chunk) -> dict[str, Any] | None:
+    try:
+        body = parse_document(chunk.text)
+    except DuplicateKeyError as exc:
+        raise SplitError(
+            f"the document rendered from {_where(chunk)} sets key {exc.key!r} twice; "
+            "the API server would keep only one, so fix the template",
+            chunk.source,
+            chunk.start_line + exc.line - 1,
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SplitError(
+            f"the document rendered from {_where(chunk)} is not valid YAML ({problem}); "
+            "fix the template's indentation or quoting",
+            chunk.source,
+            chunk.start_line + (mark.line if mark else 0),
+        ) from None
+    if body is None:
+        return None
+    if not isinstance(body, dict):
+        raise SplitError(
+            f"the document rendered from {_where(chunk)} is a {type(body).__name__}, "
+            "not a Kubernetes object (a mapping with apiVersion and kind)",
+            chunk.source,
+            chunk.line,
+        )
+    return body
+
+
+def _expand(body: dict[str, Any], chunk: _Chunk) -> list[dict[str, Any]]:
+    if body.get("kind") == "List" or (
+        str(body.get("kind", "")).endswith("List") and isinstance(body.get("items"), list)
+    ):
+        items = body.get("items") or []
+        bad = [i for i in items if not isinstance(i, dict)]
+        if bad:
+            raise SplitError(
+                f"a List rendered from {_where(chunk)} has an item that is not an object",
+                chunk.source,
+                chunk.line,
+            )
+        return list(items)
+    return [body]
+
+
+def _rendered_object(
+    body: dict[str, Any], chunk: _Chunk, doc_index: int, context: StreamContext
+) -> RenderedObject:
+    metadata = body.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    kind = str(body.get("kind", ""))
+    namespace = (
+        "" if kind in CLUSTER_SCOPED_KINDS else str(metadata.get("namespace") or context.namespace)
+    )
+    source_file = ""
+    if chunk.source and context.chart is not None:
+        _, _, inside = chunk.source.partition("/")
+        source_file = str(context.chart / inside)
+    return RenderedObject(
+        target=context.target,
+        profile=context.profile,
+        api_version=str(body.get("apiVersion", "")),
+        kind=kind,
+        namespace=namespace,
+        name=str(metadata.get("name", "")),
+        body=body,
+        source=chunk.source,
+        file=source_file,
+        doc_index=doc_index,
+        line=chunk.line,
+    )
