@@ -8,26 +8,23 @@ BIN    := $(VENV)/bin
 HELM   ?=
 STAMP  := $(VENV)/.installed
 
-.PHONY: gate test golden tools lint bench clean
+.PHONY: gate test tools tools-all clean
 
 gate: $(STAMP)
 	@helm_bin="$$($(PYTHON) scripts/install_helm.py $(or $(HELM),auto))" && \
 	  GATE_HELM="$$helm_bin" $(BIN)/gate check
 
 test: $(STAMP) tools-all
-	$(BIN)/ruff check gate tests scripts bench
+	$(BIN)/ruff check gate tests scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
-tools: 
+tools:
 	@$(PYTHON) scripts/install_helm.py $(or $(HELM),4)
 
 tools-all:
 	@$(PYTHON) scripts/install_helm.py 3 >/dev/null
 	@$(PYTHON) scripts/install_helm.py 4 >/dev/null
-
-bench: $(STAMP) tools-all
-	$(BIN)/python bench/run.py
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
