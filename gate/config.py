@@ -356,6 +356,8 @@ def _profile(
                 f"values file {entry!r} of profile {name!r} not found (looked in {root} "
                 f"and in the chart folder {chart})",
             )
+        # helm would say "error converting YAML to JSON" without a line; we say where.
+        load_located(found, "values file")
         values.append(found)
     return Profile(name=name, values=tuple(values), set=tuple(data.get("set", {}).items()))
 
