@@ -50,6 +50,32 @@ COMBINATORS = ("all", "any", "not")
 LEAF_KEYS = ("path", "default", "decode")
 PARSERS = ("yaml", "json")
 DECODERS = ("base64",)
+# Words people reach for first; the did-you-mean names the operator they meant.
+OPERATOR_HINTS = {
+    "greater_than": "gt",
+    "greater_or_equal": "gte",
+    "min": "gte",
+    ">=": "gte",
+    ">": "gt",
+    "less_than": "lt",
+    "less_or_equal": "lte",
+    "max": "lte",
+    "<=": "lte",
+    "<": "lt",
+    "equals": "eq",
+    "equal": "eq",
+    "==": "eq",
+    "not_equals": "ne",
+    "!=": "ne",
+    "regex": "matches",
+    "match": "matches",
+    "pattern": "matches",
+    "not_exists": "absent",
+    "missing": "absent",
+    "present": "exists",
+    "one_of": "in",
+    "none_of": "not_in",
+}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -145,9 +171,11 @@ class _Reader:
         allowed = tuple(allowed)
         for key in data:
             if key not in allowed:
-                raise self.fail(
-                    (*path, key), f"unknown key {key!r}{did_you_mean(str(key), allowed)}"
+                hint = OPERATOR_HINTS.get(str(key)) if "exists" in allowed else None
+                suggestion = (
+                    f"; did you mean {hint!r}?" if hint else did_you_mean(str(key), allowed)
                 )
+                raise self.fail((*path, key), f"unknown key {key!r}{suggestion}")
 
     def _text(self, data: dict[str, Any], key: str, default: Any) -> Any:
         value = data.get(key, default)
