@@ -15,9 +15,9 @@ import click
 
 from gate import __version__
 from gate.checks.policies.loader import load_policies
-from gate.config import GateConfig, load_config
+from gate.config import GateConfig, default_config, load_config
 from gate.errors import GateError
-from gate.helm import find_helm
+from gate.helm import Helm, find_helm
 from gate.normalize import normalize
 from gate.pipeline import Gate, select
 from gate.render import Rendering
@@ -175,9 +175,21 @@ def main() -> None:
     """gate: a rendered-manifest CI gate around `helm template`."""
 
 
-def _gate(config_path: Path, helm_path: str | None) -> tuple[GateConfig, Gate]:
+def _gate(config_path: Path, helm_path: str | None) -> tuple[GateConfig, Gate, Helm]:
     config = load_config(config_path)
-    return config, Gate.load(config, find_helm(helm_path))
+    return config, Gate.load(config), find_helm(helm_path)
+
+
+def _optional_config(config_path: Path) -> GateConfig:
+    """gate.yaml when there is one; the defaults when the default path has none.
+
+    A --config that names a missing file is still an error: a typo there must
+    not quietly drop the user's policies.
+    """
+    source = click.get_current_context().get_parameter_source("config_path")
+    if config_path.exists() or source is not click.core.ParameterSource.DEFAULT:
+        return load_config(config_path)
+    return default_config(config_path)
 
 
 @main.command()
@@ -197,11 +209,11 @@ def check(
     debug: bool,
 ) -> None:
     """Render, run every check, report: the pre-merge gate."""
-    config, gate = _gate(config_path, helm_path)
+    config, gate, helm = _gate(config_path, helm_path)
     pairs = select(config, targets, profiles)
     progress = Progress(len(pairs), enabled=not quiet)
     try:
-        report = gate.check(pairs, jobs, on_done=progress)
+        report = gate.check(helm, pairs, jobs, on_done=progress)
     finally:
         progress.close()
     write_reports(report, outputs, quiet, no_color)
@@ -228,7 +240,7 @@ def render(
     debug: bool,
 ) -> None:
     """Print the normalized rendering of one target and profile."""
-    config, gate = _gate(config_path, helm_path)
+    config, gate, helm = _gate(config_path, helm_path)
     pairs = select(config, [target], [profile] if profile else [])
     if len(pairs) != 1:
         names = ", ".join(p.name for _, p in pairs)
@@ -236,7 +248,7 @@ def render(
             f"target {target!r} has several profiles ({names}); pick one with --profile",
             config.file,
         )
-    (split,) = gate.render(pairs, jobs)
+    (split,) = gate.render(helm, pairs, jobs)
     if split.failure is not None:
         where = f"{split.failure.file}: " if split.failure.file else ""
         raise GateError(f"{where}{split.failure.message}")
@@ -256,11 +268,55 @@ def render(
 @guarded
 def policies(config_path: Path, debug: bool) -> None:
     """List the loaded policies: id, severity, title."""
-    if config_path.exists():
-        config = load_config(config_path)
-        loaded = load_policies(config.policies, builtin=config.builtin_policies)
-    else:
-        loaded = load_policies([], builtin=True)
+    config = _optional_config(config_path)
+    loaded = load_policies(config.policies, builtin=config.builtin_policies)
     width = max((len(p.id) for p in loaded), default=0)
     for policy in loaded:
         click.echo(f"{policy.id:<{width}}  {policy.severity.value:<7}  {policy.title}")
+
+
+def _read_manifests(files: Sequence[str]) -> list[tuple[str, str]]:
+    manifests = []
+    for name in files:
+        if name == "-":
+            manifests.append(("<stdin>", sys.stdin.read()))
+            continue
+        try:
+            manifests.append((name, Path(name).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GateError(
+                f"cannot be read ({exc.__class__.__name__}); check the path", name
+            ) from None
+    return manifests
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--profile", default="", help="Apply gate.yaml overrides and exemptions for this profile."
+)
+@click.option(
+    "--namespace",
+    default="default",
+    show_default=True,
+    help="Namespace of objects that name none (helm's --namespace).",
+)
+@common_options
+@guarded
+def validate(
+    files: tuple[str, ...],
+    profile: str,
+    namespace: str,
+    config_path: Path,
+    helm_path: str | None,
+    jobs: int,
+    outputs: list[Output],
+    quiet: bool,
+    no_color: bool,
+    debug: bool,
+) -> None:
+    """Policies on plain manifest files, or `-` for stdin (kustomize build, helm template)."""
+    gate = Gate.load(_optional_config(config_path))
+    report = gate.validate(_read_manifests(files), profile, namespace)
+    write_reports(report, outputs, quiet, no_color)
+    sys.exit(report.exit_code)

@@ -286,6 +286,22 @@ def load_config(path: Path) -> GateConfig:
     )
 
 
+def default_config(file: Path) -> GateConfig:
+    """The settings of an empty gate.yaml: the built-in pack, no targets."""
+    return GateConfig(
+        file=file,
+        helm=HelmSettings(),
+        policies=(),
+        builtin_policies=True,
+        golden=GoldenSettings(dir=clean(file.parent / "golden")),
+        targets=(),
+        schemas=SchemaSettings(),
+        values=ValuesSettings(),
+        overrides=(),
+        exemptions=(),
+    )
+
+
 def _helm(data: dict[str, Any], checker: _Checker) -> HelmSettings:
     kube_version = data.get("kube_version", DEFAULT_KUBE_VERSION)
     if not _KUBE_VERSION.match(kube_version):

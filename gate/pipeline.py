@@ -11,11 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gate.checks import CHECK_RULES
-from gate.checks.locate import template_line
+from gate.checks.locate import key_line, template_line
 from gate.checks.overrides import Tuning, apply_exemptions, check_exemption_rules
 from gate.checks.policies.engine import check_policies
 from gate.checks.policies.loader import load_policies
 from gate.checks.policies.model import Policy
+from gate.checks.policies.paths import Concrete
 from gate.config import GateConfig, Profile, Target, did_you_mean
 from gate.errors import GateError
 from gate.helm import Helm
@@ -88,29 +89,48 @@ def _render_failed(rendering: Rendering, message: str, file: str, line: int | No
     )
 
 
+LineFor = Callable[[RenderedObject, Concrete], "int | None"]
+
+
+def _template_line(obj: RenderedObject, path: Concrete) -> int | None:
+    return template_line(obj.file, path)
+
+
+def run_line(split: Split) -> RunLine:
+    rendering = split.rendering
+    return RunLine(
+        rendering.target.name, rendering.profile.name, len(split.objects), split.failure is None
+    )
+
+
 @dataclass(frozen=True)
 class Gate:
-    """What every command that checks needs: configuration, helm, policies, tuning."""
+    """What every command that checks needs: configuration, policies, tuning."""
 
     config: GateConfig
-    helm: Helm
     policies: tuple[Policy, ...]
     tuning: Tuning
 
     @classmethod
-    def load(cls, config: GateConfig, helm: Helm) -> Gate:
+    def load(cls, config: GateConfig) -> Gate:
         policies = tuple(load_policies(config.policies, builtin=config.builtin_policies))
         known = [p.id for p in policies] + list(CHECK_RULES)
         check_exemption_rules(config.exemptions, known, config.file)
-        return cls(config, helm, policies, Tuning(config.overrides, known, config.file))
+        return cls(config, policies, Tuning(config.overrides, known, config.file))
 
     def render(
-        self, pairs: Sequence[Pair], jobs: int, on_done: Callable[[Rendering], None] | None = None
+        self,
+        helm: Helm,
+        pairs: Sequence[Pair],
+        jobs: int,
+        on_done: Callable[[Rendering], None] | None = None,
     ) -> list[Split]:
-        renderings = render_all(self.helm, pairs, self.config.helm, jobs, on_done)
+        renderings = render_all(helm, pairs, self.config.helm, jobs, on_done)
         return [split_rendering(r) for r in renderings]
 
-    def check_objects(self, objects: Sequence[RenderedObject]) -> list[Finding]:
+    def check_objects(
+        self, objects: Sequence[RenderedObject], line_for: LineFor = _template_line
+    ) -> list[Finding]:
         tuning = self.tuning
         return check_policies(
             self.policies,
@@ -118,26 +138,71 @@ class Gate:
             params_for=lambda policy, obj: tuning.params(
                 policy.id, policy.params, obj.target, obj.profile
             ),
-            line_for=lambda obj, path: template_line(obj.file, path),
+            line_for=line_for,
         )
 
     def finish(
-        self, findings: Sequence[Finding], splits: Sequence[Split], today: dt.date | None = None
+        self,
+        findings: Sequence[Finding],
+        runs: Sequence[RunLine],
+        helm: str = "",
+        today: dt.date | None = None,
     ) -> Report:
+        """Tune, exempt, order and count: the Report every format prints."""
         tuned = [f for f in (self.tuning.adjust(f) for f in findings) if f is not None]
-        ran = [(s.rendering.target.name, s.rendering.profile.name) for s in splits]
+        ran = [(run.target, run.profile) for run in runs]
         final = apply_exemptions(
             tuned, self.config.exemptions, ran, today or dt.date.today(), self.config.file
         )
-        return build_report(final, splits, self.helm)
+        return build_report(final, runs, helm)
 
     def check(
-        self, pairs: Sequence[Pair], jobs: int, on_done: Callable[[Rendering], None] | None = None
+        self,
+        helm: Helm,
+        pairs: Sequence[Pair],
+        jobs: int,
+        on_done: Callable[[Rendering], None] | None = None,
     ) -> Report:
-        splits = self.render(pairs, jobs, on_done)
+        splits = self.render(helm, pairs, jobs, on_done)
         findings = [s.failure for s in splits if s.failure is not None]
         findings += self.check_objects([o for s in splits for o in s.objects])
-        return self.finish(findings, splits)
+        return self.finish(findings, [run_line(s) for s in splits], f"{helm.version} ({helm.path})")
+
+    def validate(
+        self, manifests: Sequence[tuple[str, str]], profile: str, namespace: str
+    ) -> Report:
+        """Policies on plain manifests: (label, text) pairs such as a file and its content."""
+        findings: list[Finding] = []
+        runs: list[RunLine] = []
+        for label, text in manifests:
+            context = StreamContext(label, profile, namespace, chart=None, file=label)
+            try:
+                objects = split_stream(text, context)
+            except SplitError as exc:
+                findings.append(
+                    Finding(
+                        Category.RENDER,
+                        "render-failed",
+                        Severity.ERROR,
+                        exc.message,
+                        target=label,
+                        profile=profile,
+                        file=label,
+                        line=exc.line,
+                    )
+                )
+                runs.append(RunLine(label, profile, 0, False))
+                continue
+            runs.append(RunLine(label, profile, len(objects), True))
+            lines = text.splitlines()
+            findings += self.check_objects(
+                objects,
+                line_for=lambda obj, path, lines=lines: (
+                    key_line(lines, path, obj.line - 1)  # type: ignore[misc]
+                    or obj.line
+                ),
+            )
+        return self.finish(findings, runs)
 
 
 def _order(finding: Finding) -> tuple[str, str, int, str, str, str]:
@@ -145,7 +210,7 @@ def _order(finding: Finding) -> tuple[str, str, int, str, str, str]:
     return (finding.target, finding.profile, rank, finding.rule, finding.object, finding.path)
 
 
-def build_report(findings: Sequence[Finding], splits: Sequence[Split], helm: Helm) -> Report:
+def build_report(findings: Sequence[Finding], runs: Sequence[RunLine], helm: str = "") -> Report:
     ordered = tuple(sorted(findings, key=_order))
     errors = sum(1 for f in ordered if f.fails_gate)
     warnings = sum(1 for f in ordered if f.severity is Severity.WARNING and f.exempted is None)
@@ -156,19 +221,14 @@ def build_report(findings: Sequence[Finding], splits: Sequence[Split], helm: Hel
         passed=exit_code == 0,
         exit_code=exit_code,
         summary=Summary(
-            targets=len({s.rendering.target.name for s in splits}),
-            profiles=len(splits),
-            objects=sum(len(s.objects) for s in splits),
+            targets=len({run.target for run in runs}),
+            profiles=len(runs),
+            objects=sum(run.objects for run in runs),
             errors=errors,
             warnings=warnings,
             drift=drift,
         ),
         findings=ordered,
-        runs=tuple(
-            RunLine(
-                s.rendering.target.name, s.rendering.profile.name, len(s.objects), s.failure is None
-            )
-            for s in splits
-        ),
-        helm=f"{helm.version} ({helm.path})",
+        runs=tuple(runs),
+        helm=helm,
     )

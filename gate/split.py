@@ -42,7 +42,8 @@ class StreamContext:
     target: str = ""
     profile: str = ""
     namespace: str = "default"
-    chart: Path | None = None
+    chart: Path | None = None  # where `# Source:` paths point; None for plain manifests
+    file: str = ""  # for plain manifests, the file the stream was read from
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,13 @@ def _rendered_object(
     namespace = (
         "" if kind in CLUSTER_SCOPED_KINDS else str(metadata.get("namespace") or context.namespace)
     )
-    source_file = ""
-    if chunk.source and context.chart is not None:
+    if context.chart is None:  # plain manifests: the file they came from
+        source_file = context.file
+    elif chunk.source:
         _, _, inside = chunk.source.partition("/")
         source_file = str(context.chart / inside)
+    else:
+        source_file = str(context.chart)
     return RenderedObject(
         target=context.target,
         profile=context.profile,
