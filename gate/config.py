@@ -211,8 +211,11 @@ class _Checker:
             for key, item in value.items():
                 self.check(item, spec.item, (*path, str(key)), f"{shape}.*")
         else:
-            if value is None:  # `dev:` with nothing under it is an empty mapping
-                return
+            if value is None and not shape.endswith("[]"):
+                return  # `dev:` or `helm:` with nothing under it: an empty mapping
+            if value is None and REQUIRED.get(shape):
+                needs = " and ".join(repr(k) for k in REQUIRED[shape])
+                raise self.fail(path, f"{dotted(path)} is empty; it needs {needs}")
             self._mapping(value, path)
             for key, item in value.items():
                 if key not in spec:
@@ -262,6 +265,8 @@ def load_config(path: Path) -> GateConfig:
     data = {} if doc.data is None else doc.data
     checker = _Checker(doc)
     checker.check(data, CONFIG_SPEC, (), "")
+    # An empty section (`helm:` with nothing under it) means its defaults.
+    data = {key: ({} if value is None else value) for key, value in data.items()}
     root = path.parent
     return GateConfig(
         file=path,
@@ -277,7 +282,7 @@ def load_config(path: Path) -> GateConfig:
             crds=tuple(clean(root / p) for p in data.get("schemas", {}).get("crds", [])),
             strict=data.get("schemas", {}).get("strict", False),
         ),
-        values=ValuesSettings(**data.get("values", {})),
+        values=_values(data.get("values", {})),
         overrides=tuple(_override(o, i, checker) for i, o in enumerate(data.get("overrides", []))),
         exemptions=tuple(
             Exemption(**e, line=doc.line_of(("exemptions", i)))
@@ -299,6 +304,14 @@ def default_config(file: Path) -> GateConfig:
         values=ValuesSettings(),
         overrides=(),
         exemptions=(),
+    )
+
+
+def _values(data: dict[str, Any]) -> ValuesSettings:
+    return ValuesSettings(
+        no_effect=data.get("no_effect", False),
+        max_renders=data.get("max_renders", 200),
+        free_form=tuple(data.get("free_form", [])),
     )
 
 

@@ -146,8 +146,8 @@ def load_located_all(path: Path, what: str = "this file") -> Iterator[Located]:
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, path, what) from None
     for node in nodes:
-        if node is None:
-            continue
+        if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
+            continue  # an empty document (`---` with nothing after it)
         try:
             yield _located(node, str(path))
         except yaml.YAMLError as exc:

@@ -19,6 +19,7 @@ from gate.checks.policies.model import (
     Condition,
     Leaf,
     ParamRef,
+    PathRef,
     Policy,
     Test,
 )
@@ -82,8 +83,15 @@ def evaluate(condition: Condition, item: Item, params: Mapping[str, Any]) -> Out
     )
 
 
-def _resolve(expected: Any, params: Mapping[str, Any]) -> Any:
-    return params.get(expected.name) if isinstance(expected, ParamRef) else expected
+def _resolve(expected: Any, params: Mapping[str, Any], item: Item) -> Any:
+    if isinstance(expected, ParamRef):
+        return params.get(expected.name)
+    if isinstance(expected, PathRef):
+        found = [
+            v for _, v in expected.path.find(item.value, item.path, item.root) if v is not None
+        ]
+        return found[0] if found else MISSING
+    return expected
 
 
 def _leaf(leaf: Leaf, item: Item, params: Mapping[str, Any]) -> Outcome:
@@ -101,7 +109,10 @@ def _leaf(leaf: Leaf, item: Item, params: Mapping[str, Any]) -> Outcome:
         matches = [(_guess(leaf, item), leaf.default)]
     outcome = Outcome(True, matches[0][0] if matches else _guess(leaf, item))
     for test in leaf.tests:
-        outcome = _test(test, matches, _resolve(test.expected, params), outcome.path)
+        expected = _resolve(test.expected, params, item)
+        if expected is MISSING:  # compared with a value that is not there: nothing to compare
+            continue
+        outcome = _test(test, matches, expected, outcome.path)
         if not outcome.holds:
             return outcome
     return outcome
@@ -133,6 +144,13 @@ def _test(
         return Outcome(not matches, path, actual, expected, operator.symbol)
     if not matches:
         return Outcome(operator.holds_when_missing, missing, MISSING, expected, operator.symbol)
+    if operator.aggregate:  # a test of the whole selection, not of each value
+        values = [actual for _, actual in matches]
+        reason = operator.test(values, expected)
+        shown = values[0] if len(values) == 1 else values
+        return Outcome(
+            reason is None, matches[0][0], shown, expected, operator.symbol, reason or ""
+        )
     for path, actual in matches:
         reason = operator.test(actual, expected)
         if reason is not None:
@@ -160,14 +178,18 @@ def _items(policy: Policy, obj: RenderedObject) -> Iterator[Item | Outcome]:
         else [match for each in policy.each for match in each.find(body, (), body)]
     )
     for path, value in selected:
-        if policy.parse is None:
+        if policy.parse is not None:
+            try:
+                value = _parse_embedded(policy.parse, value)
+            except (ValueError, yaml.YAMLError) as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+                yield Outcome(False, path, value, MISSING, f"to parse as {policy.parse}", reason)
+                continue
+        if policy.within is None:
             yield Item(value, path, body)
-            continue
-        try:
-            yield Item(_parse_embedded(policy.parse, value), path, body)
-        except (ValueError, yaml.YAMLError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-            yield Outcome(False, path, value, MISSING, f"to parse as {policy.parse}", reason)
+        else:
+            for inner_path, inner in policy.within.find(value, path, body):
+                yield Item(inner, inner_path, body)
 
 
 # --- messages -------------------------------------------------------------------------------

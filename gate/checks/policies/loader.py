@@ -21,6 +21,7 @@ from gate.checks.policies.model import (
     Match,
     NotOf,
     ParamRef,
+    PathRef,
     Policy,
     Test,
 )
@@ -40,6 +41,7 @@ POLICY_KEYS = (
     "match",
     "each",
     "parse",
+    "within",
     "when",
     "assert",
     "message",
@@ -159,6 +161,7 @@ class _Reader:
             params=tuple(params.items()),
             each=self._each(data.get("each")),
             parse=self._parse(data.get("parse")),
+            within=self._path(data["within"], ("within",)) if "within" in data else None,
             when=self._condition(data["when"], ("when",), params) if "when" in data else None,
             message=self._text(data, "message", default=None),
             description=self._text(data, "description", default=""),
@@ -274,6 +277,8 @@ class _Reader:
 
     def _test(self, name: str, value: Any, where: PathKey, params: dict[str, Any]) -> Test:
         operator = OPERATORS[name]
+        if isinstance(value, dict) and set(value) == {"path"}:
+            return Test(operator, PathRef(self._path(value["path"], (*where, "path"))))
         if isinstance(value, dict) and set(value) == {"param"}:
             if value["param"] not in params:
                 raise self.fail(

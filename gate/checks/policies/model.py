@@ -27,9 +27,16 @@ class ParamRef:
 
 
 @dataclass(frozen=True)
+class PathRef:
+    """`{path: readinessProbe.initialDelaySeconds}`: another value of the same item."""
+
+    path: PolicyPath
+
+
+@dataclass(frozen=True)
 class Test:
     operator: Operator
-    expected: Any  # a plain value or a ParamRef
+    expected: Any  # a plain value, a ParamRef or a PathRef
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,7 @@ class Policy:
     params: tuple[tuple[str, Any], ...] = ()
     each: tuple[PolicyPath, ...] = ()  # empty: the object itself
     parse: str | None = None
+    within: PolicyPath | None = None  # items inside each (parsed) item
     when: Condition | None = None
     message: str | None = None
     description: str = ""

@@ -26,6 +26,7 @@ class Operator:
     validate: Validate
     holds_when_missing: bool  # a missing value passes (`ne`, `not_in`, ...)
     unary: bool = False  # `exists: true` / `absent: true`
+    aggregate: bool = False  # tests the list of every selected value at once
 
 
 def _any(_: Any) -> None:
@@ -97,6 +98,18 @@ def _verdict(ok: bool) -> str | None:
     return None if ok else ""
 
 
+def _contains(values: list[Any], expected: Any) -> str | None:
+    """Some selected value is `expected`, a list holding it, or text containing it."""
+    for value in values:
+        if _same(value, expected) or (
+            isinstance(value, list) and any(_same(v, expected) for v in value)
+        ):
+            return None
+        if isinstance(value, str) and isinstance(expected, str) and expected in value:
+            return None
+    return ""
+
+
 OPERATORS: dict[str, Operator] = {
     op.name: op
     for op in (
@@ -112,6 +125,7 @@ OPERATORS: dict[str, Operator] = {
         Operator(
             "not_in", "none of", lambda a, e: _verdict(not any(_same(a, x) for x in e)), _list, True
         ),
+        Operator("contains", "to contain", _contains, _any, False, aggregate=True),
         Operator("matches", "to match", _matching(True), _regex, False),
         Operator("not_matches", "not to match", _matching(False), _regex, True),
     )

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from jsonpath_ng.ext.parser import parse as jsonpath_parse
 from jsonpath_ng.jsonpath import DatumInContext, Fields, Index, JSONPath, Root, This
-from jsonpath_ng.parser import parse as jsonpath_parse
 
 Concrete = tuple[str | int, ...]
+_FIXED_STEP = re.compile(r"\['([^']*)'\]|\[\"([^\"]*)\"\]|\[(\d+)\]")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -33,8 +34,20 @@ class PolicyPath:
 
     def guess(self, item_path: Concrete) -> Concrete:
         """The concrete path a missing value would have had, for messages."""
-        parts: Concrete = tuple(p for p in re.split(r"\.(?![^\[]*\])", self.text.lstrip("$.")) if p)
-        return parts if self.absolute else item_path + parts
+        parts: list[str | int] = []
+        for segment in re.split(r"\.(?![^\[]*\])", self.text.lstrip("$.")):
+            name, bracket, rest = segment.partition("[")
+            if name:
+                parts.append(name.strip("'\""))
+            if not segment:  # `..`: the rest could be anywhere
+                break
+            if bracket:
+                fixed = _FIXED_STEP.fullmatch(bracket + rest)
+                if fixed is None:  # a wildcard or a filter: the rest is unknown
+                    break
+                key, index = fixed.group(1) or fixed.group(2), fixed.group(3)
+                parts.append(int(index) if index is not None else key)
+        return tuple(parts) if self.absolute else item_path + tuple(parts)
 
 
 @functools.cache
