@@ -386,7 +386,14 @@ def _profile(
                 f"and in the chart folder {chart})",
             )
         # helm would say "error converting YAML to JSON" without a line; we say where.
-        load_located(found, "values file")
+        parsed = load_located(found, "values file")
+        if parsed.data is not None and not isinstance(parsed.data, dict):
+            raise GateError(
+                "a values file must be a mapping of keys to values, not a "
+                f"{type(parsed.data).__name__}",
+                found,
+                parsed.line_of(()),
+            )
         values.append(found)
     return Profile(name=name, values=tuple(values), set=tuple(data.get("set", {}).items()))
 

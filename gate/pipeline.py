@@ -66,7 +66,7 @@ def split_rendering(rendering: Rendering) -> Split:
         return Split(
             rendering,
             (),
-            _render_failed(rendering, f"helm template failed: {rendering.error}", file, line),
+            _render_failed(rendering, rendering.error or "helm template failed", file, line),
         )
     context = StreamContext(target.name, profile.name, target.namespace, target.chart)
     try:

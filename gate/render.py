@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -18,6 +21,9 @@ from gate.helm import Helm, isolated_env
 # helm names the failing template as `template: chart/templates/x.yaml:12:3:`
 # or `parse error at (chart/templates/x.yaml:12):`.
 _TEMPLATE_REF = re.compile(r"(?:template: |\()([\w.\-/]+\.(?:ya?ml|tpl|txt|json)):(\d+)")
+# `unclosed action started at x.yaml:6` names the line to fix; the parse error
+# itself points past it, often at the end of the file.
+_STARTED_AT = re.compile(r"started at ([\w.\-/]+\.(?:ya?ml|tpl|txt|json)):(\d+)")
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class Rendering:
 
     def error_location(self) -> tuple[str, int | None]:
         """The template file (as a user opens it) and line that helm blamed, if it named one."""
-        match = _TEMPLATE_REF.search(self.error or "")
+        match = _STARTED_AT.search(self.error or "") or _TEMPLATE_REF.search(self.error or "")
         if match is None:
             return str(self.target.chart), None
         return chart_file(self.target.chart, match.group(1)), int(match.group(2))
@@ -73,21 +79,34 @@ def template_args(
     return args
 
 
+def _run(args: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, str]:
+    """Run helm in its own process group, so a timeout ends whatever it started too."""
+    with subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+        return process.returncode, stdout, stderr
+
+
 def render(
     helm: Helm, target: Target, profile: Profile, settings: HelmSettings, home: Path
 ) -> Rendering:
     args = template_args(helm, target, profile, settings)
     started = time.perf_counter()
     try:
-        result = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            timeout=settings.timeout,
-            check=False,
-            env=isolated_env(home),
-            stdin=subprocess.DEVNULL,
-        )
+        code, stdout, stderr = _run(args, isolated_env(home), settings.timeout)
     except subprocess.TimeoutExpired:
         return Rendering(
             target,
@@ -100,18 +119,16 @@ def render(
     except OSError as exc:
         return Rendering(target, profile, "", f"helm could not be started: {exc}")
     elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        return Rendering(
-            target, profile, "", _helm_message(result.stderr, result.returncode), elapsed
-        )
-    return Rendering(target, profile, result.stdout, None, elapsed)
+    if code != 0:
+        return Rendering(target, profile, "", _helm_message(stderr, code), elapsed)
+    return Rendering(target, profile, stdout, None, elapsed)
 
 
 def _helm_message(stderr: str, code: int) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("Error")]
-    message = (errors or lines or [f"helm exited with code {code} and said nothing"])[0]
-    return message.removeprefix("Error: ")
+    message = (errors or lines or [f"exited with code {code} and said nothing"])[0]
+    return "helm template failed: " + message.removeprefix("Error: ")
 
 
 def render_all(
