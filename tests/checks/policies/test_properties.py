@@ -54,8 +54,21 @@ def _expected(operator: str) -> st.SearchStrategy[Any]:
 def leaves(draw: st.DrawFn) -> dict[str, Any]:
     operator = draw(
         st.sampled_from(
-            ["exists", "absent", "eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in",
-             "matches", "not_matches", "contains"]
+            [
+                "exists",
+                "absent",
+                "eq",
+                "ne",
+                "gt",
+                "gte",
+                "lt",
+                "lte",
+                "in",
+                "not_in",
+                "matches",
+                "not_matches",
+                "contains",
+            ]
         )
     )
     leaf: dict[str, Any] = {operator: draw(_expected(operator))}
