@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 from gate.checks import CHECK_RULES
 from gate.checks.locate import key_line, template_line
-from gate.checks.overrides import Tuning, apply_exemptions, check_exemption_rules
+from gate.checks.overrides import (
+    Tuning,
+    apply_exemptions,
+    check_exemption_rules,
+    check_override_params,
+)
 from gate.checks.policies.engine import check_policies
 from gate.checks.policies.loader import load_policies
 from gate.checks.policies.model import Policy
@@ -116,6 +121,7 @@ class Gate:
         policies = tuple(load_policies(config.policies, builtin=config.builtin_policies))
         known = [p.id for p in policies] + list(CHECK_RULES)
         check_exemption_rules(config.exemptions, known, config.file)
+        check_override_params(config.overrides, policies, config.file)
         return cls(config, policies, Tuning(config.overrides, known, config.file))
 
     def render(

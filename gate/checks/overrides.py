@@ -9,6 +9,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from gate.checks.policies.model import Policy, parameter_tests
 from gate.config import Exemption, Override, did_you_mean
 from gate.errors import GateError
 from gate.model import Category, Finding, Severity
@@ -35,6 +36,36 @@ def check_exemption_rules(
     known = set(known_rules)
     for exemption in exemptions:
         _unknown_rule("exemptions", exemption.rule, known, config, exemption.line)
+
+
+def check_override_params(
+    overrides: Sequence[Override], policies: Sequence[Policy], config: Path
+) -> None:
+    """An overridden parameter must exist and suit every operator that reads it."""
+    for override in overrides:
+        for policy in (p for p in policies if fnmatchcase(p.id, override.rule)):
+            declared = dict(policy.params)
+            uses = list(parameter_tests(policy))
+            for name, value in override.params:
+                if name not in declared:
+                    raise GateError(
+                        f"overrides: policy {policy.id!r} has no parameter {name!r}"
+                        f"{did_you_mean(name, declared)} (it has: {', '.join(declared) or 'none'})",
+                        config,
+                        override.line,
+                    )
+                for used, test in uses:
+                    if used != name:
+                        continue
+                    try:
+                        test.operator.validate(value)
+                    except ValueError as exc:
+                        raise GateError(
+                            f"overrides: parameter {name!r} of {policy.id!r} is used with "
+                            f"{test.operator.name}, which {exc}",
+                            config,
+                            override.line,
+                        ) from None
 
 
 class Tuning:
@@ -64,15 +95,17 @@ class Tuning:
         return params
 
     def adjust(self, finding: Finding) -> Finding | None:
-        """The finding with its tuned severity, or None when the rule is switched off."""
+        """The finding with its tuned severity, or None when the rule is switched off.
+
+        Every matching override applies in order, so a later, narrower one can
+        switch a rule back on (`enabled: true`) or change its severity again."""
+        enabled = True
         for override in self._applying(finding.rule, finding.target, finding.profile):
-            if override.enabled is False:
-                return None
-            if override.enabled is True and override.severity is None:
-                continue
+            if override.enabled is not None:
+                enabled = override.enabled
             if override.severity is not None:
                 finding = dataclasses.replace(finding, severity=override.severity)
-        return finding
+        return finding if enabled else None
 
 
 def _covers(exemption: Exemption, finding: Finding) -> bool:

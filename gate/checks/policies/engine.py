@@ -144,6 +144,11 @@ def _test(
         return Outcome(not matches, path, actual, expected, operator.symbol)
     if not matches:
         return Outcome(operator.holds_when_missing, missing, MISSING, expected, operator.symbol)
+    try:  # a {path:} reference or an overridden parameter arrives unchecked
+        operator.validate(expected)
+    except ValueError as exc:
+        path, actual = matches[0]
+        return Outcome(False, path, actual, expected, operator.symbol, f"the expected value: {exc}")
     if operator.aggregate:  # a test of the whole selection, not of each value
         values = [actual for _, actual in matches]
         reason = operator.test(values, expected)

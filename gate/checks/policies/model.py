@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -65,6 +66,17 @@ class NotOf:
 Condition = Leaf | AllOf | AnyOf | NotOf
 
 
+def tests_of(condition: Condition | None) -> Iterator[Test]:
+    """Every test in a condition tree."""
+    if isinstance(condition, Leaf):
+        yield from condition.tests
+    elif isinstance(condition, AllOf | AnyOf):
+        for child in condition.children:
+            yield from tests_of(child)
+    elif isinstance(condition, NotOf):
+        yield from tests_of(condition.child)
+
+
 def _any_glob(value: str, globs: tuple[str, ...]) -> bool:
     return not globs or any(fnmatchcase(value, g) for g in globs)
 
@@ -126,3 +138,11 @@ class Policy:
     examples: tuple[Example, ...] = ()
     file: str = ""
     line: int | None = None
+
+
+def parameter_tests(policy: Policy) -> Iterator[tuple[str, Test]]:
+    """(parameter name, test) for every test whose expected value is a parameter."""
+    for condition in (policy.when, policy.assertion):
+        for test in tests_of(condition):
+            if isinstance(test.expected, ParamRef):
+                yield test.expected.name, test

@@ -71,7 +71,10 @@ def concrete(datum: DatumInContext) -> Concrete:
         if isinstance(step, Fields):
             parts.append(step.fields[0])
         elif isinstance(step, Index):
-            parts.append(step.indices[0])
+            index = step.indices[0]
+            if index < 0 and node.context is not None and isinstance(node.context.value, list):
+                index += len(node.context.value)  # `[-1]` is reported as the element it is
+            parts.append(index)
         elif not isinstance(step, Root | This):
             # Slices and other steps resolve to indices in full_path; fall back to it.
             return tuple(str(datum.full_path).split("."))

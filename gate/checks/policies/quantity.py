@@ -8,7 +8,8 @@ from typing import Any
 
 _QUANTITY = re.compile(
     r"^(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
-    r"(?:(?P<exponent>[eE][+-]?\d+)|(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$"
+    r"(?:(?P<exponent>[eE][+-]?\d+)|(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$",
+    re.ASCII,
 )
 _SUFFIX = {
     "": Fraction(1),
@@ -37,7 +38,8 @@ def parse_quantity(value: Any) -> Fraction | None:
     if isinstance(value, int):
         return Fraction(value)
     if isinstance(value, float):
-        return Fraction(value) if value == value and abs(value) != float("inf") else None
+        # repr() is the decimal a person wrote (0.1), not the nearest binary fraction.
+        return Fraction(repr(value)) if value == value and abs(value) != float("inf") else None
     if not isinstance(value, str):
         return None
     match = _QUANTITY.match(value.strip())
