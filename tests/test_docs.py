@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from gate.checks.policies.loader import load_policies
-from gate.checks.policies.model import tests_of
+from gate.checks.policies.model import condition_tests
 from gate.checks.policies.operators import OPERATORS
 from tests.conftest import REPO
 
@@ -39,5 +39,5 @@ def test_every_operator_has_a_loadable_example_in_the_docs(tmp_path: Path) -> No
     file = tmp_path / "docs.yaml"
     file.write_text(yaml.safe_dump_all(documents), encoding="utf-8")
     loaded = load_policies([file], builtin=False)
-    used = {test.operator.name for policy in loaded for test in tests_of(policy.assertion)}
+    used = {test.operator.name for policy in loaded for test in condition_tests(policy.assertion)}
     assert used == set(OPERATORS)

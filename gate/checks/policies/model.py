@@ -66,15 +66,15 @@ class NotOf:
 Condition = Leaf | AllOf | AnyOf | NotOf
 
 
-def tests_of(condition: Condition | None) -> Iterator[Test]:
+def condition_tests(condition: Condition | None) -> Iterator[Test]:
     """Every test in a condition tree."""
     if isinstance(condition, Leaf):
         yield from condition.tests
     elif isinstance(condition, AllOf | AnyOf):
         for child in condition.children:
-            yield from tests_of(child)
+            yield from condition_tests(child)
     elif isinstance(condition, NotOf):
-        yield from tests_of(condition.child)
+        yield from condition_tests(condition.child)
 
 
 def _any_glob(value: str, globs: tuple[str, ...]) -> bool:
@@ -143,6 +143,6 @@ class Policy:
 def parameter_tests(policy: Policy) -> Iterator[tuple[str, Test]]:
     """(parameter name, test) for every test whose expected value is a parameter."""
     for condition in (policy.when, policy.assertion):
-        for test in tests_of(condition):
+        for test in condition_tests(condition):
             if isinstance(test.expected, ParamRef):
                 yield test.expected.name, test
