@@ -8,11 +8,15 @@ BIN    := $(VENV)/bin
 HELM   ?=
 STAMP  := $(VENV)/.installed
 
-.PHONY: gate test tools tools-all clean
+.PHONY: gate golden test tools tools-all clean
 
 gate: $(STAMP)
 	@helm_bin="$$($(PYTHON) scripts/install_helm.py $(or $(HELM),auto))" && \
 	  GATE_HELM="$$helm_bin" $(BIN)/gate check
+
+golden: $(STAMP)
+	@helm_bin="$$($(PYTHON) scripts/install_helm.py $(or $(HELM),auto))" && \
+	  GATE_HELM="$$helm_bin" $(BIN)/gate golden update
 
 test: $(STAMP) tools-all
 	$(BIN)/ruff check gate tests scripts

@@ -17,11 +17,13 @@ from gate import __version__
 from gate.checks.policies.loader import load_policies
 from gate.config import GateConfig, default_config, load_config
 from gate.errors import GateError
+from gate.golden import golden_text
 from gate.helm import Helm, find_helm
 from gate.normalize import normalize
-from gate.pipeline import Gate, select
+from gate.pipeline import Gate, GoldenWrite, select
 from gate.render import Rendering
 from gate.report import Report, Style, formatters
+from gate.report.diff import format_report as format_diff
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -192,14 +194,30 @@ def _optional_config(config_path: Path) -> GateConfig:
     return default_config(config_path)
 
 
+def _say_render_failures(report: Report) -> None:
+    for finding in report.findings:
+        if finding.category.value == "render":
+            click.echo(f"gate: {finding.target}/{finding.profile}: {finding.message}", err=True)
+
+
+def _say_writes(writes: Sequence[GoldenWrite], quiet: bool) -> None:
+    for write in writes:
+        if write.status != "unchanged" or not quiet:
+            click.echo(f"{write.status:<9} {write.path}", err=True)
+
+
 @main.command()
 @click.argument("targets", nargs=-1)
 @click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
+@click.option(
+    "--update-golden", is_flag=True, help="Rewrite the golden files instead of comparing with them."
+)
 @common_options
 @guarded
 def check(
     targets: tuple[str, ...],
     profiles: tuple[str, ...],
+    update_golden: bool,
     config_path: Path,
     helm_path: str | None,
     jobs: int,
@@ -211,16 +229,77 @@ def check(
     """Render, run every check, report: the pre-merge gate."""
     config, gate, helm = _gate(config_path, helm_path)
     pairs = select(config, targets, profiles)
-    progress = Progress(len(pairs), enabled=not quiet)
+    progress = Progress(len(pairs) + len(gate.twice(pairs)), enabled=not quiet)
     try:
-        report = gate.check(helm, pairs, jobs, on_done=progress)
+        report, writes = gate.check(
+            helm, pairs, jobs, on_done=progress, update_golden=update_golden
+        )
     finally:
         progress.close()
     write_reports(report, outputs, quiet, no_color)
-    for finding in report.findings:
-        if finding.category.value == "render":
-            click.echo(f"gate: {finding.target}/{finding.profile}: {finding.message}", err=True)
+    _say_render_failures(report)
+    _say_writes(writes, quiet)
     sys.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("targets", nargs=-1)
+@common_options
+@guarded
+def diff(
+    targets: tuple[str, ...],
+    config_path: Path,
+    helm_path: str | None,
+    jobs: int,
+    outputs: list[Output],
+    quiet: bool,
+    no_color: bool,
+    debug: bool,
+) -> None:
+    """Show how today's rendering differs from the golden files."""
+    config, gate, helm = _gate(config_path, helm_path)
+    report = gate.diff(helm, select(config, targets, []), jobs)
+    source = click.get_current_context().get_parameter_source("outputs")
+    if source is click.core.ParameterSource.DEFAULT:
+        color = not no_color and sys.stdout.isatty()
+        click.echo(format_diff(report, Style(color=color, quiet=quiet)), nl=False)
+    else:
+        write_reports(report, outputs, quiet, no_color)
+    _say_render_failures(report)
+    sys.exit(report.exit_code)
+
+
+@main.group()
+def golden() -> None:
+    """Golden files: the committed normalized renderings."""
+
+
+@golden.command("update")
+@click.argument("targets", nargs=-1)
+@click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
+@common_options
+@guarded
+def golden_update(
+    targets: tuple[str, ...],
+    profiles: tuple[str, ...],
+    config_path: Path,
+    helm_path: str | None,
+    jobs: int,
+    outputs: list[Output],
+    quiet: bool,
+    no_color: bool,
+    debug: bool,
+) -> None:
+    """Rewrite golden files from today's rendering (atomically; others are left alone)."""
+    config, gate, helm = _gate(config_path, helm_path)
+    splits = gate.render(helm, select(config, targets, profiles), jobs)
+    writes = gate.write_golden(splits)
+    for write in writes:
+        if write.status != "unchanged" or not quiet:
+            click.echo(f"{write.status:<9} {write.path}")
+    changed = sum(1 for w in writes if w.status != "unchanged")
+    if not quiet:
+        click.echo(f"{changed} of {len(writes)} golden file(s) changed")
 
 
 @main.command()
@@ -252,7 +331,7 @@ def render(
     if split.failure is not None:
         where = f"{split.failure.file}: " if split.failure.file else ""
         raise GateError(f"{where}{split.failure.message}")
-    click.echo(normalize(split.objects), nl=False)
+    click.echo(golden_text(target, split.names[1], normalize(split.normalized)), nl=False)
 
 
 @main.command()

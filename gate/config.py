@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gate.checks.policies.paths import compile_path
 from gate.errors import GateError
 from gate.model import Severity
 from gate.yamlload import Located, PathKey, load_located
@@ -54,6 +55,7 @@ class Target:
 class GoldenSettings:
     dir: Path
     ignore: tuple[str, ...] = ()
+    configured: bool = False  # gate.yaml has a `golden:` section
 
 
 @dataclass(frozen=True)
@@ -273,10 +275,7 @@ def load_config(path: Path) -> GateConfig:
         helm=_helm(data.get("helm", {}), checker),
         policies=tuple(clean(root / p) for p in data.get("policies", [])),
         builtin_policies=data.get("builtin_policies", True),
-        golden=GoldenSettings(
-            dir=clean(root / data.get("golden", {}).get("dir", "golden")),
-            ignore=tuple(data.get("golden", {}).get("ignore", [])),
-        ),
+        golden=_golden(data, root, checker),
         targets=_targets(data.get("targets", []), root, checker),
         schemas=SchemaSettings(
             crds=tuple(clean(root / p) for p in data.get("schemas", {}).get("crds", [])),
@@ -304,6 +303,22 @@ def default_config(file: Path) -> GateConfig:
         values=ValuesSettings(),
         overrides=(),
         exemptions=(),
+    )
+
+
+def _golden(data: dict[str, Any], root: Path, checker: _Checker) -> GoldenSettings:
+    section = data.get("golden", {})
+    for index, path in enumerate(section.get("ignore", [])):
+        try:
+            compile_path(path)
+        except ValueError as exc:
+            raise checker.fail(
+                ("golden", "ignore", index), f"golden.ignore: invalid JSONPath {path!r} ({exc})"
+            ) from None
+    return GoldenSettings(
+        dir=clean(root / section.get("dir", "golden")),
+        ignore=tuple(section.get("ignore", [])),
+        configured="golden" in data,
     )
 
 

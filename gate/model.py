@@ -102,6 +102,7 @@ class Finding:
     line: int | None = None
     suggestion: str | None = None
     exempted: str | None = None  # the exemption's reason when one applies
+    drift: str | None = None  # golden-drift: "added", "removed" or "changed"
 
     @property
     def fails_gate(self) -> bool:

@@ -3,16 +3,27 @@
 Objects come in a documented, stable order (Namespaces and CRDs first, then by
 kind, namespace and name); keys are sorted; multi-line strings are block
 scalars so an embedded app-config reads like the file it is; nothing wraps.
+Values that differ between two renderings of the same inputs (random
+passwords, checksums over them) and the paths of `golden.ignore` are masked,
+so two renderings of the same inputs are byte-identical.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import yaml
 
+from gate.checks.policies.paths import Concrete, PolicyPath
 from gate.model import RenderedObject
+
+NONDETERMINISTIC = "<nondeterministic>"
+IGNORED = "<ignored>"
 
 # Cluster-wide prerequisites first, in the order an installer applies them.
 KIND_ORDER = (
@@ -41,11 +52,13 @@ def sort_key(obj: RenderedObject) -> tuple[int, str, str, str, str]:
     )
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
+_Dumper: type[yaml.SafeDumper] = type(
+    "_Dumper", (getattr(yaml, "CSafeDumper", yaml.SafeDumper),), {}
+)
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    # A block scalar cannot carry trailing spaces or tabs faithfully; those stay quoted.
     if "\n" in value and all(line == line.rstrip() for line in value.splitlines()):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
@@ -61,14 +74,84 @@ def dump_body(body: Any) -> str:
         sort_keys=True,
         default_flow_style=False,
         allow_unicode=True,
-        width=float("inf"),
+        width=2**30,  # never wrap
     )
 
 
+def digest(body: Any) -> str:
+    """A short fingerprint of an object's content, independent of key order."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def document(obj: RenderedObject) -> str:
+    return f"---\n# Source: {obj.source}\n# Object: {obj.identity}\n{dump_body(obj.body)}"
+
+
 def normalize(objects: Iterable[RenderedObject]) -> str:
-    parts = []
-    for obj in sorted(objects, key=sort_key):
-        parts.append(
-            f"---\n# Source: {obj.source}\n# Object: {obj.identity}\n{dump_body(obj.body)}"
-        )
-    return "".join(parts)
+    return "".join(document(obj) for obj in sorted(objects, key=sort_key))
+
+
+# --- masking --------------------------------------------------------------------------------
+
+
+def _differences(first: Any, second: Any, path: Concrete, out: list[Concrete]) -> None:
+    if isinstance(first, dict) and isinstance(second, dict) and first.keys() == second.keys():
+        for key in first:
+            _differences(first[key], second[key], (*path, key), out)
+    elif isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
+        for index, (a, b) in enumerate(zip(first, second, strict=True)):
+            _differences(a, b, (*path, index), out)
+    elif first != second:
+        out.append(path)
+
+
+def unstable_paths(
+    first: Sequence[RenderedObject], second: Sequence[RenderedObject]
+) -> dict[int, list[Concrete]]:
+    """Paths whose values differ between two renderings of identical inputs, by object
+    position. Both renderings come from the same templates in the same order, so
+    objects are paired by position; a random name is then just one more path."""
+    unstable: dict[int, list[Concrete]] = {}
+    if len(first) != len(second):
+        return unstable
+    for index, (a, b) in enumerate(zip(first, second, strict=True)):
+        if a.body == b.body:
+            continue
+        paths: list[Concrete] = []
+        _differences(a.body, b.body, (), paths)
+        unstable[index] = paths
+    return unstable
+
+
+def _set(body: Any, path: Concrete, value: str) -> None:
+    if not path:
+        return
+    node = body
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+
+
+def mask(
+    objects: Sequence[RenderedObject],
+    unstable: dict[int, list[Concrete]],
+    ignore: Sequence[PolicyPath] = (),
+) -> list[RenderedObject]:
+    """The objects with unstable values and `golden.ignore` paths masked (copies)."""
+    masked: list[RenderedObject] = []
+    for index, obj in enumerate(objects):
+        ignored = [p for path in ignore for p, _ in path.find(obj.body, (), obj.body)]
+        paths = unstable.get(index, [])
+        if not ignored and not paths:
+            masked.append(obj)
+            continue
+        body = copy.deepcopy(obj.body)
+        for path in ignored:
+            _set(body, path, IGNORED)
+        for path in paths:
+            _set(body, path, NONDETERMINISTIC)
+        metadata = body.get("metadata")
+        name = metadata.get("name", obj.name) if isinstance(metadata, dict) else obj.name
+        masked.append(dataclasses.replace(obj, body=body, name=str(name)))
+    return masked

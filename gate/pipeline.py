@@ -6,11 +6,13 @@ so that tests and other front ends get the same gate.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from gate.checks import CHECK_RULES
+from gate.checks import CHECK_RULES, golden
 from gate.checks.locate import key_line, template_line
 from gate.checks.overrides import (
     Tuning,
@@ -21,12 +23,21 @@ from gate.checks.overrides import (
 from gate.checks.policies.engine import check_policies
 from gate.checks.policies.loader import load_policies
 from gate.checks.policies.model import Policy
-from gate.checks.policies.paths import Concrete
+from gate.checks.policies.paths import Concrete, compile_path, format_path
 from gate.config import GateConfig, Profile, Target, did_you_mean
 from gate.errors import GateError
+from gate.golden import (
+    golden_files,
+    golden_path,
+    golden_text,
+    read_golden,
+    remember_digests,
+    write_atomically,
+)
 from gate.helm import Helm
 from gate.model import Category, Finding, RenderedObject, Severity
-from gate.render import Rendering, chart_file, render_all
+from gate.normalize import digest, mask, normalize, sort_key, unstable_paths
+from gate.render import Rendering, chart_file, may_be_random, render_all
 from gate.report import Report, RunLine, Summary
 from gate.split import SplitError, StreamContext, split_stream
 
@@ -57,11 +68,45 @@ def select(config: GateConfig, targets: Sequence[str], profiles: Sequence[str]) 
 
 @dataclass(frozen=True)
 class Split:
-    """A rendering taken apart: its objects, or the finding that says why not."""
+    """A rendering taken apart: its objects, or the finding that says why not.
+
+    `objects` are as helm rendered them (what policies see); `normalized` are
+    the same objects with unstable values masked, in golden-file order; and
+    `unstable` lists, per identity, the paths that were masked.
+    """
 
     rendering: Rendering
     objects: tuple[RenderedObject, ...]
     failure: Finding | None
+    normalized: tuple[RenderedObject, ...] = ()
+    unstable: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def names(self) -> tuple[str, str]:
+        return self.rendering.target.name, self.rendering.profile.name
+
+
+def normalized_split(split: Split, second: Split | None, ignore: Sequence[str]) -> Split:
+    """Mask what differs from a second rendering of the same inputs, and `golden.ignore`."""
+    if split.failure is not None:
+        return split
+    unstable = {}
+    if second is not None and second.failure is None:
+        unstable = unstable_paths(split.objects, second.objects)
+    masked = mask(split.objects, unstable, [compile_path(p) for p in ignore])
+    listed = tuple(
+        (masked[index].identity, tuple(format_path(p) for p in paths))
+        for index, paths in sorted(unstable.items())
+    )
+    return dataclasses.replace(
+        split, normalized=tuple(sorted(masked, key=sort_key)), unstable=listed
+    )
+
+
+@dataclass(frozen=True)
+class GoldenWrite:
+    path: Path
+    status: str  # created | updated | unchanged
 
 
 def split_rendering(rendering: Rendering) -> Split:
@@ -124,6 +169,11 @@ class Gate:
         check_override_params(config.overrides, policies, config.file)
         return cls(config, policies, Tuning(config.overrides, known, config.file))
 
+    @staticmethod
+    def twice(pairs: Sequence[Pair]) -> list[Pair]:
+        """The pairs whose chart may render differently each time: rendered twice."""
+        return [pair for pair in pairs if may_be_random(pair[0].chart)]
+
     def render(
         self,
         helm: Helm,
@@ -131,8 +181,76 @@ class Gate:
         jobs: int,
         on_done: Callable[[Rendering], None] | None = None,
     ) -> list[Split]:
-        renderings = render_all(helm, pairs, self.config.helm, jobs, on_done)
-        return [split_rendering(r) for r in renderings]
+        again = self.twice(pairs)
+        renderings = render_all(helm, [*pairs, *again], self.config.helm, jobs, on_done)
+        splits = [split_rendering(r) for r in renderings]
+        seconds = {s.names: s for s in splits[len(pairs) :]}
+        return [
+            normalized_split(split, seconds.get(split.names), self.config.golden.ignore)
+            for split in splits[: len(pairs)]
+        ]
+
+    # --- golden files ---------------------------------------------------------------------
+
+    @property
+    def golden_active(self) -> bool:
+        """Golden files are compared once a repository has them or asks for them."""
+        return self.config.golden.configured or self.config.golden.dir.is_dir()
+
+    @property
+    def cache(self) -> Path:
+        return self.config.root / ".gate-cache"
+
+    def golden_file(self, split: Split) -> Path:
+        return golden_path(self.config.golden.dir, *split.names)
+
+    def golden_findings(self, splits: Sequence[Split]) -> list[Finding]:
+        findings: list[Finding] = []
+        for split in (s for s in splits if s.failure is None):
+            target, profile = split.names
+            path = self.golden_file(split)
+            if split.unstable:
+                findings.append(
+                    golden.nondeterministic(dict(split.unstable), target, profile, path)
+                )
+            existing = read_golden(path, self.cache)
+            if existing is None:
+                findings.append(golden.missing(path, target, profile))
+            else:
+                findings += golden.compare(split.normalized, existing, target, profile)
+        configured = {(t.name, p.name) for t in self.config.targets for p in t.profiles}
+        findings += [
+            golden.stale(path, target, profile)
+            for target, profile, path in golden_files(self.config.golden.dir)
+            if (target, profile) not in configured
+        ]
+        return findings
+
+    def write_golden(self, splits: Sequence[Split]) -> list[GoldenWrite]:
+        """Rewrite the golden files of `splits`, all or none: a rendering that failed
+        stops the update before any file is touched."""
+        failed = [s.failure for s in splits if s.failure is not None]
+        if failed:
+            first = failed[0]
+            raise GateError(
+                f"{first.target}/{first.profile} did not render ({first.message}); "
+                "no golden file was written",
+                first.file or None,
+                first.line,
+            )
+        writes: list[GoldenWrite] = []
+        for split in splits:
+            path = self.golden_file(split)
+            text = golden_text(*split.names, normalize(split.normalized))
+            old = path.read_text(encoding="utf-8") if path.exists() else None
+            if old != text:
+                write_atomically(path, text)
+            remember_digests(
+                self.cache, path, text, {o.identity: digest(o.body) for o in split.normalized}
+            )
+            status = "created" if old is None else ("unchanged" if old == text else "updated")
+            writes.append(GoldenWrite(path, status))
+        return writes
 
     def check_objects(
         self, objects: Sequence[RenderedObject], line_for: LineFor = _template_line
@@ -168,10 +286,27 @@ class Gate:
         pairs: Sequence[Pair],
         jobs: int,
         on_done: Callable[[Rendering], None] | None = None,
-    ) -> Report:
+        update_golden: bool = False,
+    ) -> tuple[Report, list[GoldenWrite]]:
+        """The pre-merge gate; with `update_golden`, golden files are rewritten
+        (when everything rendered) instead of compared."""
         splits = self.render(helm, pairs, jobs, on_done)
         findings = [s.failure for s in splits if s.failure is not None]
         findings += self.check_objects([o for s in splits for o in s.objects])
+        writes: list[GoldenWrite] = []
+        if update_golden:
+            if not findings or all(f.category is not Category.RENDER for f in findings):
+                writes = self.write_golden(splits)
+        elif self.golden_active:
+            findings += self.golden_findings(splits)
+        label = f"{helm.version} ({helm.path})"
+        return self.finish(findings, [run_line(s) for s in splits], label), writes
+
+    def diff(self, helm: Helm, pairs: Sequence[Pair], jobs: int) -> Report:
+        """Only the golden comparison: what `gate diff` shows."""
+        splits = self.render(helm, pairs, jobs)
+        findings = [s.failure for s in splits if s.failure is not None]
+        findings += self.golden_findings(splits)
         return self.finish(findings, [run_line(s) for s in splits], f"{helm.version} ({helm.path})")
 
     def validate(

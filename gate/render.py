@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
 import signal
 import subprocess
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -52,6 +54,42 @@ def chart_file(chart: Path, source: str) -> str:
     """Map helm's `chartname/templates/x.yaml` to the file under the chart folder."""
     _, _, inside = source.partition("/")
     return str(chart / inside) if inside else str(chart)
+
+
+# Template functions whose output changes from one render to the next.
+_RANDOM = re.compile(
+    r"\b(?:randAlphaNum|randAlpha|randNumeric|randAscii|randInt|randBytes|uuidv4|now|"
+    r"unixEpoch|dateInZone|genPrivateKey|genCA|genCAWithKey|genSelfSignedCert|"
+    r"genSelfSignedCertWithKey|genSignedCert|genSignedCertWithKey|bcrypt|htpasswd|"
+    r"encryptAES|shuffle)\b"
+)
+
+
+@functools.cache
+def may_be_random(chart: Path) -> bool:
+    """Whether any template of the chart or its subcharts (folders or .tgz) calls a
+    function whose output differs between renders. Such charts are rendered twice
+    so that those values can be masked; every other chart is rendered once."""
+    for file in chart.rglob("*"):
+        if file.suffix in (".yaml", ".yml", ".tpl", ".txt", ".json") and "templates" in file.parts:
+            if _RANDOM.search(file.read_text(encoding="utf-8", errors="replace")):
+                return True
+        elif file.suffix == ".tgz" and _archive_may_be_random(file):
+            return True
+    return False
+
+
+def _archive_may_be_random(archive: Path) -> bool:
+    try:
+        with tarfile.open(archive) as bundle:
+            for member in bundle.getmembers():
+                if member.isfile() and "/templates/" in member.name:
+                    handle = bundle.extractfile(member)
+                    if handle and _RANDOM.search(handle.read().decode("utf-8", "replace")):
+                        return True
+    except (OSError, tarfile.TarError):
+        return True  # unreadable: render twice rather than flap
+    return False
 
 
 def template_args(

@@ -141,7 +141,7 @@ def test_full_config_top_level(full_config: Path, tmp_path: Path) -> None:
     assert config.policies == (conf / "policies", conf / "more" / "team.yaml")
     assert config.builtin_policies is False
     assert config.golden == GoldenSettings(
-        dir=conf / "snapshots" / "golden", ignore=("$.metadata.labels.chart",)
+        dir=conf / "snapshots" / "golden", ignore=("$.metadata.labels.chart",), configured=True
     )
     assert config.schemas == SchemaSettings(
         crds=(conf / "crds", tmp_path / "shared" / "crds" / "widgets.yaml"), strict=True
@@ -298,7 +298,8 @@ def test_empty_section_means_defaults(tmp_path: Path, section: str) -> None:
     path = write_config(tmp_path, f"{section}:\ntargets:\n  - name: demo\n    chart: chart\n")
     config = load_config(path)
     assert config.helm == HelmSettings()
-    assert config.golden == GoldenSettings(dir=tmp_path / "golden")
+    # An empty `golden:` still asks for golden files (configured), with default settings.
+    assert config.golden == GoldenSettings(dir=tmp_path / "golden", configured=section == "golden")
     assert config.schemas == SchemaSettings()
     assert config.values == ValuesSettings()
 

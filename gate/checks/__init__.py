@@ -19,6 +19,11 @@ CHECK_RULES: dict[str, tuple[Category, Severity, str]] = {
     "golden-drift": (Category.GOLDEN, Severity.ERROR, "the rendering differs from the golden file"),
     "golden-missing": (Category.GOLDEN, Severity.ERROR, "no golden file yet"),
     "golden-stale": (Category.GOLDEN, Severity.WARNING, "a golden file nothing renders any more"),
+    "golden-nondeterministic": (
+        Category.GOLDEN,
+        Severity.WARNING,
+        "values that differ between two renders, masked",
+    ),
     "render-failed": (Category.RENDER, Severity.ERROR, "helm could not render"),
     "exemption-expired": (Category.EXEMPTION, Severity.ERROR, "an exemption past its expiry"),
     "exemption-unused": (Category.EXEMPTION, Severity.WARNING, "an exemption that matched nothing"),

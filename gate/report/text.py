@@ -28,7 +28,7 @@ def _finding(finding: Finding, style: Style) -> list[str]:
     head = f"  {_paint(f'{label:<7}', style, fg=colour, bold=True)} {finding.rule}"
     if finding.object:
         head += f"  {finding.object}"
-    lines = [head, f"          {finding.message}"]
+    lines = [head, *(f"          {line}" for line in finding.message.splitlines())]
     if finding.path:
         lines.append(f"          at {finding.path}")
     if _where(finding):
@@ -38,6 +38,10 @@ def _finding(finding: Finding, style: Style) -> list[str]:
     if finding.exempted is not None:
         lines.append(f"          exempted: {finding.exempted}")
     return lines
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _counts(findings: list[Finding]) -> str:
@@ -90,7 +94,7 @@ def format_report(report: Report, style: Style) -> str:
         f"{summary.profiles} profile{'s' if summary.profiles != 1 else ''}, "
         f"{summary.objects} objects"
     )
-    counts = f"{summary.errors} errors, {summary.warnings} warnings"
+    counts = f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}"
     if summary.drift:
         counts += f", {summary.drift} drifted"
     if out:

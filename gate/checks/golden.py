@@ -1,0 +1,193 @@
+"""Compare today's normalized rendering with the golden file, in Kubernetes terms.
+
+Objects are matched by identity, and only objects whose digests differ are
+parsed and diffed (deepdiff), so a large rendering with a few changes costs
+little. List items that carry a `name` (containers, env, ports, volumes) are
+matched by name rather than position, so a change reads
+`spec.template.spec.containers[backstage].image`, and inserting a container
+does not make every later one look changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from gate.checks.policies.paths import format_path
+from gate.golden import GoldenFile
+from gate.model import Category, Finding, RenderedObject, Severity
+from gate.normalize import digest
+
+NOT_SET = object()
+
+
+class Named(str):
+    """A list item matched by its `name`; printed as `[name]`."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    path: tuple[str | int, ...]
+    old: Any
+    new: Any
+
+    def describe(self) -> str:
+        return f"{_path(self.path)}: {_value(self.old)} → {_value(self.new)}"
+
+
+def _path(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, Named):
+            out += f"[{part}]"
+        else:
+            out += format_path((part,)) if not out else _step(part)
+    return out
+
+
+def _step(part: str | int) -> str:
+    formatted = format_path(("x", part))
+    return formatted[1:]
+
+
+def _value(value: Any) -> str:
+    if value is NOT_SET:
+        return "(unset)"
+    if isinstance(value, str):
+        text = json.dumps(value) if ("\n" in value or value.strip() != value) else value
+    else:
+        text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def by_name(value: Any) -> Any:
+    """Lists whose items all have distinct names become mappings keyed by name."""
+    if isinstance(value, dict):
+        return {key: by_name(item) for key, item in value.items()}
+    if isinstance(value, list):
+        names = [i.get("name") for i in value if isinstance(i, dict)]
+        if (
+            value
+            and len(names) == len(value)
+            and all(isinstance(n, str) for n in names)
+            and len(set(names)) == len(names)
+        ):
+            return {Named(i["name"]): by_name(i) for i in value}
+        return [by_name(item) for item in value]
+    return value
+
+
+def changes(old: Any, new: Any) -> list[Change]:
+    """Every changed, added and removed value from `old` to `new`."""
+    # threshold_to_diff_deeper=0: always itemize, even when few keys are shared.
+    diff = DeepDiff(
+        by_name(old), by_name(new), view="tree", verbose_level=2, threshold_to_diff_deeper=0
+    )
+    found: list[Change] = []
+    for levels in diff.values():
+        for level in levels:
+            before = NOT_SET if type(level.t1).__name__ == "NotPresent" else level.t1
+            after = NOT_SET if type(level.t2).__name__ == "NotPresent" else level.t2
+            found.append(Change(tuple(level.path(output_format="list")), before, after))
+    return sorted(found, key=lambda c: _path(c.path))
+
+
+def short(identity: str) -> str:
+    return "/".join(identity.split("/")[-3:])
+
+
+def compare(
+    objects: Sequence[RenderedObject], golden: GoldenFile, target: str, profile: str
+) -> list[Finding]:
+    """One golden-drift finding per added, removed or changed object."""
+    today = {obj.identity: obj for obj in objects}
+    findings: list[Finding] = []
+    file = str(golden.path)
+
+    def drift(
+        kind: str, identity: str, message: str, path: str = "", line: int | None = None
+    ) -> Finding:
+        return Finding(
+            Category.GOLDEN,
+            "golden-drift",
+            Severity.ERROR,
+            message,
+            target=target,
+            profile=profile,
+            object=identity,
+            path=path,
+            file=file,
+            line=line,
+            drift=kind,
+        )
+
+    for identity in sorted(set(today) | set(golden.objects)):
+        now, then = today.get(identity), golden.objects.get(identity)
+        if then is None:
+            findings.append(
+                drift("added", identity, f"{short(identity)} is added: not in the golden file")
+            )
+        elif now is None:
+            findings.append(
+                drift(
+                    "removed",
+                    identity,
+                    f"{short(identity)} is removed: no longer rendered",
+                    line=then.line,
+                )
+            )
+        elif digest(now.body) != then.digest:
+            found = changes(then.body(), now.body)
+            if found:
+                lines = "\n".join(change.describe() for change in found)
+                findings.append(drift("changed", identity, lines, _path(found[0].path), then.line))
+    return findings
+
+
+def missing(path: Path, target: str, profile: str) -> Finding:
+    return Finding(
+        Category.GOLDEN,
+        "golden-missing",
+        Severity.ERROR,
+        f"no golden file yet for {target}/{profile}; write it with `gate golden update {target}` "
+        "and commit it",
+        target=target,
+        profile=profile,
+        file=str(path),
+    )
+
+
+def stale(path: Path, target: str, profile: str) -> Finding:
+    return Finding(
+        Category.GOLDEN,
+        "golden-stale",
+        Severity.WARNING,
+        f"golden file for {target}/{profile}, which gate.yaml no longer renders; delete it",
+        target=target,
+        profile=profile,
+        file=str(path),
+    )
+
+
+def nondeterministic(
+    masked: dict[str, tuple[str, ...]], target: str, profile: str, file: Path
+) -> Finding:
+    fields = [f"{short(identity)} {path}" for identity, paths in masked.items() for path in paths]
+    shown = ", ".join(fields[:5]) + (f" and {len(fields) - 5} more" if len(fields) > 5 else "")
+    return Finding(
+        Category.GOLDEN,
+        "golden-nondeterministic",
+        Severity.WARNING,
+        f"{len(fields)} value(s) differ between two renderings of the same inputs and are masked "
+        f"as <nondeterministic> in the golden file: {shown}",
+        target=target,
+        profile=profile,
+        file=str(file),
+    )

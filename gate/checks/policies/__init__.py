@@ -1,0 +1,1 @@
+"""The policy language: loader, engine, operators, paths, quantities."""

@@ -1,0 +1,49 @@
+"""`gate diff`: the golden drift as a reviewer reads it, object by object."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import click
+
+from gate.model import Finding
+from gate.report import Report, Style
+
+MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
+
+
+def _paint(text: str, style: Style, **options: object) -> str:
+    return click.style(text, **options) if style.color else text  # type: ignore[arg-type]
+
+
+def _short(identity: str) -> str:
+    return "/".join(identity.split("/")[-3:])
+
+
+def _entry(finding: Finding, style: Style) -> list[str]:
+    if finding.drift is None:  # missing, stale, nondeterministic, render-failed
+        return [f"  ! {finding.message}"]
+    mark, colour = MARKS[finding.drift]
+    head = f"  {_paint(mark, style, fg=colour, bold=True)} {_short(finding.object)}"
+    if finding.drift != "changed":
+        return [f"{head}  ({finding.drift})"]
+    return [head, *(f"      {line}" for line in finding.message.splitlines())]
+
+
+def format_report(report: Report, style: Style) -> str:
+    grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in report.findings:
+        grouped[(finding.target, finding.profile)].append(finding)
+    out: list[str] = []
+    for (target, profile), findings in grouped.items():
+        file = next((f.file for f in findings if f.file), "")
+        out.append(f"{_paint(f'{target} / {profile}', style, bold=True)}  {file}")
+        for finding in findings:
+            out += _entry(finding, style)
+    drifted = sum(1 for f in report.findings if f.drift is not None)
+    renders = len(report.runs)
+    if not out:
+        out.append(f"no drift: {renders} rendering(s) match their golden files")
+    else:
+        out.append(f"{drifted} object(s) drifted across {renders} rendering(s)")
+    return "\n".join(out) + "\n"
