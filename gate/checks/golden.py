@@ -58,13 +58,15 @@ def _step(part: str | int) -> str:
 
 
 def _value(value: Any) -> str:
+    """A value as a change line shows it: scalars whole (a digest differs at its end),
+    maps and lists as compact JSON, cut when long."""
     if value is NOT_SET:
         return "(unset)"
     if isinstance(value, str):
         text = json.dumps(value) if ("\n" in value or value.strip() != value) else value
-    else:
-        text = json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
+        return text if len(text) <= 200 else text[:197] + "..."
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def by_name(value: Any) -> Any:

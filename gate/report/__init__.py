@@ -47,8 +47,17 @@ class Style:
 Formatter = Callable[[Report, Style], str]
 
 
+def plural(count: int, word: str) -> str:
+    """`1 error`, `2 errors`."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def formatters() -> dict[str, Formatter]:
     from gate.report import json as json_report
-    from gate.report import text as text_report
+    from gate.report import markdown, text
 
-    return {"text": text_report.format_report, "json": json_report.format_report}
+    return {
+        "text": text.format_report,
+        "json": json_report.format_report,
+        "markdown": markdown.format_report,
+    }

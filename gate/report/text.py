@@ -7,7 +7,7 @@ from collections import defaultdict
 import click
 
 from gate.model import Finding, Severity
-from gate.report import Report, RunLine, Style
+from gate.report import Report, RunLine, Style, plural
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
@@ -38,10 +38,6 @@ def _finding(finding: Finding, style: Style) -> list[str]:
     if finding.exempted is not None:
         lines.append(f"          exempted: {finding.exempted}")
     return lines
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _counts(findings: list[Finding]) -> str:
@@ -94,7 +90,7 @@ def format_report(report: Report, style: Style) -> str:
         f"{summary.profiles} profile{'s' if summary.profiles != 1 else ''}, "
         f"{summary.objects} objects"
     )
-    counts = f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}"
+    counts = f"{plural(summary.errors, 'error')}, {plural(summary.warnings, 'warning')}"
     if summary.drift:
         counts += f", {summary.drift} drifted"
     if out:
