@@ -120,7 +120,7 @@ def _fit(head: str, body: list[str]) -> str:
         kept.append(line)
         used += len(line) + 1
     left_out = len(body) - len(kept)
-    if kept.count("```") % 2:  # close an open code block
+    if sum(1 for line in kept if line.startswith("```")) % 2:  # close an open code block
         kept.append("```")
     if kept.count("<details>") > kept.count("</details>"):
         kept.append("</details>")
