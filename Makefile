@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 HELM   ?=
 STAMP  := $(VENV)/.installed
 
-.PHONY: gate golden test tools tools-all clean
+.PHONY: gate golden test bench tools tools-all clean
 
 gate: $(STAMP)
 	@helm_bin="$$($(PYTHON) scripts/install_helm.py $(or $(HELM),auto))" && \
@@ -19,9 +19,12 @@ golden: $(STAMP)
 	  GATE_HELM="$$helm_bin" $(BIN)/gate golden update
 
 test: $(STAMP) tools-all
-	$(BIN)/ruff check gate tests scripts
+	$(BIN)/ruff check gate tests scripts bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+bench: $(STAMP) tools-all
+	$(BIN)/python bench/run.py
 
 tools:
 	@$(PYTHON) scripts/install_helm.py $(or $(HELM),4)

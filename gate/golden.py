@@ -59,17 +59,23 @@ class GoldenFile:
 
 
 def _chunks(text: str) -> Iterator[tuple[str, int, str]]:
-    """(identity, line of its `# Object:` comment, YAML text) per object of a golden file."""
+    """(identity, line of its `# Object:` comment, YAML text) per object of a golden file.
+
+    gate writes each object as `---`, `# Source:`, `# Object:`, then its YAML; plain
+    string splits read that in a few milliseconds for thousands of objects."""
     start = 0  # with the "\n" put in front, line numbers below are the file's own
     dash = 0
     for index, chunk in enumerate(("\n" + text).split(_SEPARATOR)):
         if index > 0:
-            match = _OBJECT.search(chunk)
-            if match is not None:
-                object_line = dash + 1 + chunk.count("\n", 0, match.start())
-                yaml_start = chunk.find("\n", match.end()) + 1
-                body = chunk[yaml_start:] if yaml_start else ""
-                yield match.group(1).strip(), object_line, body
+            source, _, rest = chunk.partition("\n")
+            header, _, body = rest.partition("\n")
+            if source.startswith("# Source:") and header.startswith("# Object: "):
+                yield header[10:].strip(), dash + 2, body
+            else:  # written by hand or by an older gate: look for the comment
+                match = _OBJECT.search(chunk)
+                if match is not None:
+                    line = dash + 1 + chunk.count("\n", 0, match.start())
+                    yield match.group(1).strip(), line, chunk[match.end() + 1 :]
         dash = start + chunk.count("\n") + 1
         start = dash + 1
 

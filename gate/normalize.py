@@ -78,10 +78,14 @@ def dump_body(body: Any) -> str:
     )
 
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), check_circular=False, default=str
+)
+
+
 def digest(body: Any) -> str:
     """A short fingerprint of an object's content, independent of key order."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(_CANONICAL.encode(body).encode("utf-8")).hexdigest()[:16]
 
 
 def document(obj: RenderedObject) -> str:
