@@ -24,6 +24,7 @@ from gate.checks.policies.engine import check_policies
 from gate.checks.policies.loader import load_policies
 from gate.checks.policies.model import Policy
 from gate.checks.policies.paths import Concrete, compile_path, format_path
+from gate.checks.schema import SchemaCheck
 from gate.config import GateConfig, Profile, Target, did_you_mean
 from gate.errors import GateError
 from gate.golden import (
@@ -160,6 +161,7 @@ class Gate:
     config: GateConfig
     policies: tuple[Policy, ...]
     tuning: Tuning
+    schema: SchemaCheck
 
     @classmethod
     def load(cls, config: GateConfig) -> Gate:
@@ -167,7 +169,8 @@ class Gate:
         known = [p.id for p in policies] + list(CHECK_RULES)
         check_exemption_rules(config.exemptions, known, config.file)
         check_override_params(config.overrides, policies, config.file)
-        return cls(config, policies, Tuning(config.overrides, known, config.file))
+        schema = SchemaCheck(config.helm.kube_version, config.schemas.crds, config.schemas.strict)
+        return cls(config, policies, Tuning(config.overrides, known, config.file), schema)
 
     @staticmethod
     def twice(pairs: Sequence[Pair]) -> list[Pair]:
@@ -255,8 +258,9 @@ class Gate:
     def check_objects(
         self, objects: Sequence[RenderedObject], line_for: LineFor = _template_line
     ) -> list[Finding]:
+        """Schema and policy findings for the objects of one rendering."""
         tuning = self.tuning
-        return check_policies(
+        return self.schema.check(objects, line_for) + check_policies(
             self.policies,
             objects,
             params_for=lambda policy, obj: tuning.params(
@@ -292,7 +296,8 @@ class Gate:
         (when everything rendered) instead of compared."""
         splits = self.render(helm, pairs, jobs, on_done)
         findings = [s.failure for s in splits if s.failure is not None]
-        findings += self.check_objects([o for s in splits for o in s.objects])
+        for split in splits:
+            findings += self.check_objects(split.objects)
         writes: list[GoldenWrite] = []
         if update_golden:
             if not findings or all(f.category is not Category.RENDER for f in findings):

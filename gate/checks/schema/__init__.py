@@ -1,0 +1,134 @@
+"""Schema check: every object against the schema of its kind for the target version.
+
+Built-in kinds use kubernetes-validate's strict schemas for `helm.kube_version`;
+custom resources use their CRDs' schemas; an apiVersion the version no longer
+serves is its own finding, naming the replacement; a kind with no schema at all
+is `schema-unknown-kind` (a warning, an error with `schemas.strict`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from gate.checks.policies.paths import Concrete, format_path
+from gate.checks.schema.compiled import SchemaError
+from gate.checks.schema.crds import CustomSchemas, load_crd_objects
+from gate.checks.schema.kubernetes import KubernetesSchemas
+from gate.checks.schema.removed import removal
+from gate.model import Category, Finding, RenderedObject, Severity
+
+LineFor = Callable[[RenderedObject, Concrete], "int | None"]
+MAX_ERRORS_PER_OBJECT = 20
+
+
+class SchemaCheck:
+    """Validators for one Kubernetes version and a set of CRDs, reused across the run."""
+
+    def __init__(self, kube_version: str, crd_paths: Sequence[Path] = (), strict: bool = False):
+        self.kubernetes = KubernetesSchemas(kube_version)
+        self.custom = CustomSchemas(load_crd_objects(crd_paths))
+        self.strict = strict
+
+    def check(self, objects: Sequence[RenderedObject], line_for: LineFor) -> list[Finding]:
+        """Findings for `objects`, which come from one rendering (their CRDs count too)."""
+        custom = self.custom.with_crds(o for o in objects if o.kind == "CustomResourceDefinition")
+        findings: list[Finding] = []
+        for obj in objects:
+            findings += self._object(obj, custom, line_for)
+        return findings
+
+    def _finding(
+        self,
+        obj: RenderedObject,
+        rule: str,
+        severity: Severity,
+        message: str,
+        path: Concrete,
+        line_for: LineFor,
+    ) -> Finding:
+        return Finding(
+            Category.SCHEMA,
+            rule,
+            severity,
+            message,
+            target=obj.target,
+            profile=obj.profile,
+            object=obj.identity,
+            path=format_path(path),
+            file=obj.file or obj.source,
+            line=line_for(obj, path),
+        )
+
+    def _object(
+        self, obj: RenderedObject, custom: CustomSchemas, line_for: LineFor
+    ) -> list[Finding]:
+        if not obj.api_version or not obj.kind:
+            missing = "apiVersion" if not obj.api_version else "kind"
+            return [
+                self._finding(
+                    obj,
+                    "schema-invalid",
+                    Severity.ERROR,
+                    f"the object has no {missing}",
+                    (missing,),
+                    line_for,
+                )
+            ]
+        minor = self.kubernetes.minor
+        gone = removal(obj.api_version, obj.kind, minor)
+        if gone is not None:
+            removed_in, replacement = gone
+            instead = (
+                f"use {replacement}" if replacement else "it has no replacement; remove the object"
+            )
+            return [
+                self._finding(
+                    obj,
+                    "schema-deprecated-api",
+                    Severity.ERROR,
+                    f"{obj.api_version} {obj.kind} is not served by Kubernetes {minor} "
+                    f"(removed in {removed_in}); {instead}",
+                    ("apiVersion",),
+                    line_for,
+                )
+            ]
+        check = self.kubernetes.check_for(obj.api_version, obj.kind) or custom.check_for(
+            obj.api_version, obj.kind
+        )
+        if check is None:
+            return [self._unknown(obj, line_for)]
+        errors: list[SchemaError] = []
+        check(obj.body, (), errors)
+        return [
+            self._finding(
+                obj,
+                "schema-invalid",
+                Severity.ERROR,
+                f"{format_path(e.path) or 'the object'} {e.message}",
+                e.path,
+                line_for,
+            )
+            for e in errors[:MAX_ERRORS_PER_OBJECT]
+        ]
+
+    def _unknown(self, obj: RenderedObject, line_for: LineFor) -> Finding:
+        group = obj.api_version.rpartition("/")[0]
+        served = [
+            v for v in self.kubernetes.api_versions_of(obj.kind) if v.rpartition("/")[0] == group
+        ]
+        if served:  # a built-in kind under a version its group does not serve
+            message = (
+                f"Kubernetes {self.kubernetes.minor} serves {obj.kind} as "
+                f"{', '.join(served)}, not {obj.api_version}"
+            )
+            return self._finding(
+                obj, "schema-invalid", Severity.ERROR, message, ("apiVersion",), line_for
+            )
+        message = (
+            f"no schema for {obj.api_version} {obj.kind}: not a built-in kind of Kubernetes "
+            f"{self.kubernetes.minor}, and no CRD for it was rendered or listed under "
+            "schemas.crds in gate.yaml"
+        )
+        severity = Severity.ERROR if self.strict else Severity.WARNING
+        return self._finding(obj, "schema-unknown-kind", severity, message, (), line_for)
