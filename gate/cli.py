@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -9,13 +10,13 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 
 from gate import __version__
 from gate.checks.policies.loader import load_policies
-from gate.config import GateConfig, default_config, load_config
+from gate.config import KUBE_VERSION, GateConfig, default_config, load_config
 from gate.errors import GateError
 from gate.golden import golden_text
 from gate.helm import Helm, find_helm
@@ -24,8 +25,6 @@ from gate.pipeline import Gate, GoldenWrite, select
 from gate.render import Rendering
 from gate.report import Report, Style, formatters
 from gate.report.diff import format_report as format_diff
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -36,59 +35,102 @@ class Output:
     path: Path | None
 
 
-def _parse_format(
-    ctx: click.Context, param: click.Parameter, values: Sequence[str]
-) -> list[Output]:
+@dataclass(frozen=True)
+class Common:
+    """The options every command takes (DESIGN.md, "Command line")."""
+
+    config_path: Path
+    helm_path: str | None
+    kube_version: str | None
+    jobs: int
+    outputs: tuple[Output, ...]
+    formats_given: bool
+    quiet: bool
+    no_color: bool
+    debug: bool
+
+    def config(self, optional: bool = False) -> GateConfig:
+        """gate.yaml, with --kube-version applied. With `optional`, a missing default
+        ./gate.yaml means the defaults; a --config naming a missing file is still an
+        error, so a typo there cannot quietly drop the user's policies."""
+        if optional and not self.config_path.exists() and self.config_path == DEFAULT_CONFIG:
+            config = default_config(self.config_path)
+        else:
+            config = load_config(self.config_path)
+        if self.kube_version:
+            if not KUBE_VERSION.match(self.kube_version):
+                raise GateError(
+                    f"--kube-version {self.kube_version!r} is not a Kubernetes version like 1.31.0"
+                )
+            helm = dataclasses.replace(config.helm, kube_version=self.kube_version.lstrip("v"))
+            config = dataclasses.replace(config, helm=helm)
+        return config
+
+    def gate(self, optional: bool = False) -> tuple[GateConfig, Gate]:
+        config = self.config(optional)
+        return config, Gate.load(config)
+
+    def helm(self) -> Helm:
+        return find_helm(self.helm_path)
+
+    def color(self) -> bool:
+        return not self.no_color and sys.stdout.isatty()
+
+
+DEFAULT_CONFIG = Path("gate.yaml")
+_COMMON = (
+    click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path),
+        default=DEFAULT_CONFIG,
+        show_default=True,
+        help="gate.yaml to use.",
+    ),
+    click.option(
+        "--helm",
+        "helm_path",
+        default=None,
+        metavar="PATH",
+        help="helm binary [default: $GATE_HELM, then helm on PATH].",
+    ),
+    click.option(
+        "--kube-version",
+        default=None,
+        metavar="X.Y.Z",
+        help="Kubernetes version to render and validate for [default: helm.kube_version].",
+    ),
+    click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=os.cpu_count() or 1,
+        show_default="number of cores",
+        help="helm processes at once.",
+    ),
+    click.option(
+        "--format",
+        "formats",
+        multiple=True,
+        metavar="FORMAT[:PATH]",
+        help="text, json or markdown; repeatable; no PATH means stdout.",
+    ),
+    click.option("--quiet", is_flag=True, help="Only what failed, and the verdict."),
+    click.option("--no-color", is_flag=True, help="Never colour the output."),
+    click.option("--debug", is_flag=True, help="Show tracebacks."),
+)
+
+
+def _outputs(formats: Sequence[str]) -> tuple[Output, ...]:
     known = formatters()
     outputs = []
-    for value in values or ("text",):
+    for value in formats or ("text",):
         name, _, path = value.partition(":")
         if name not in known:
-            raise click.BadParameter(f"{name!r} is not one of {', '.join(known)}")
+            raise click.BadParameter(
+                f"{name!r} is not one of {', '.join(known)}", param_hint="--format"
+            )
         outputs.append(Output(name, Path(path) if path else None))
-    return outputs
-
-
-def common_options(command: F) -> F:
-    """The options every command takes (DESIGN.md, "Command line")."""
-    decorators = [
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(path_type=Path),
-            default=Path("gate.yaml"),
-            show_default=True,
-            help="gate.yaml to use.",
-        ),
-        click.option(
-            "--helm",
-            "helm_path",
-            default=None,
-            metavar="PATH",
-            help="helm binary [default: $GATE_HELM, then helm on PATH].",
-        ),
-        click.option(
-            "--jobs",
-            type=click.IntRange(min=1),
-            default=os.cpu_count() or 1,
-            show_default="number of cores",
-            help="helm processes at once.",
-        ),
-        click.option(
-            "--format",
-            "outputs",
-            multiple=True,
-            callback=_parse_format,
-            metavar="FORMAT[:PATH]",
-            help="text or json; repeatable; no PATH means stdout.",
-        ),
-        click.option("--quiet", is_flag=True, help="Only what failed, and the verdict."),
-        click.option("--no-color", is_flag=True, help="Never colour the output."),
-        click.option("--debug", is_flag=True, help="Show tracebacks."),
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+    return tuple(outputs)
 
 
 def _fail(error: GateError) -> NoReturn:
@@ -96,42 +138,72 @@ def _fail(error: GateError) -> NoReturn:
     sys.exit(2)
 
 
-def guarded(command: F) -> F:
-    """Exit 2 with one sentence for any error; a traceback only with --debug."""
+def command(group: click.Group, name: str | None = None) -> Callable[[Callable[..., Any]], Any]:
+    """A subcommand that takes the common options as one `common` argument, and exits 2
+    with one sentence on any error (a traceback only with --debug)."""
 
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except GateError as error:
-            if kwargs.get("debug"):
-                traceback.print_exc()
-            _fail(error)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except Exception as error:  # a bug in gate: still one sentence, still exit 2
-            if kwargs.get("debug"):
-                traceback.print_exc()
-            _fail(
-                GateError(
-                    f"internal error ({error.__class__.__name__}: {error}); "
-                    "rerun with --debug and report it"
-                )
+    def decorate(function: Callable[..., Any]) -> Any:
+        @functools.wraps(function)
+        def wrapper(**kwargs: Any) -> Any:
+            formats = kwargs.pop("formats")
+            common = Common(
+                config_path=kwargs.pop("config_path"),
+                helm_path=kwargs.pop("helm_path"),
+                kube_version=kwargs.pop("kube_version"),
+                jobs=kwargs.pop("jobs"),
+                outputs=_outputs(formats),
+                formats_given=bool(formats),
+                quiet=kwargs.pop("quiet"),
+                no_color=kwargs.pop("no_color"),
+                debug=kwargs.pop("debug"),
             )
+            try:
+                return function(common=common, **kwargs)
+            except GateError as error:
+                if common.debug:
+                    traceback.print_exc()
+                _fail(error)
+            except (click.exceptions.Exit, click.ClickException, SystemExit):
+                raise
+            except Exception as error:  # a bug in gate: still one sentence, still exit 2
+                if common.debug:
+                    traceback.print_exc()
+                _fail(
+                    GateError(
+                        f"internal error ({error.__class__.__name__}: {error}); "
+                        "rerun with --debug and report it"
+                    )
+                )
 
-    return wrapper  # type: ignore[return-value]
+        for option in reversed(_COMMON):
+            wrapper = option(wrapper)
+        return group.command(name)(wrapper)
+
+    return decorate
 
 
-def write_reports(report: Report, outputs: list[Output], quiet: bool, no_color: bool) -> None:
+def write_reports(report: Report, common: Common) -> None:
     known = formatters()
-    for output in outputs:
+    for output in common.outputs:
         if output.path is None:
-            color = not no_color and sys.stdout.isatty()
-            click.echo(known[output.format](report, Style(color=color, quiet=quiet)), nl=False)
+            style = Style(color=common.color(), quiet=common.quiet)
+            click.echo(known[output.format](report, style), nl=False)
         else:
-            text = known[output.format](report, Style(color=False, quiet=quiet))
+            text = known[output.format](report, Style(color=False, quiet=common.quiet))
             output.path.parent.mkdir(parents=True, exist_ok=True)
             output.path.write_text(text, encoding="utf-8")
+
+
+def _say_render_failures(report: Report) -> None:
+    for finding in report.findings:
+        if finding.category.value == "render":
+            click.echo(f"gate: {finding.target}/{finding.profile}: {finding.message}", err=True)
+
+
+def _say_writes(writes: Sequence[GoldenWrite], quiet: bool, err: bool) -> None:
+    for write in writes:
+        if write.status != "unchanged" or not quiet:
+            click.echo(f"{write.status:<9} {write.path}", err=err)
 
 
 class Progress:
@@ -177,94 +249,60 @@ def main() -> None:
     """gate: a rendered-manifest CI gate around `helm template`."""
 
 
-def _gate(config_path: Path, helm_path: str | None) -> tuple[GateConfig, Gate, Helm]:
-    config = load_config(config_path)
-    return config, Gate.load(config), find_helm(helm_path)
-
-
-def _optional_config(config_path: Path) -> GateConfig:
-    """gate.yaml when there is one; the defaults when the default path has none.
-
-    A --config that names a missing file is still an error: a typo there must
-    not quietly drop the user's policies.
-    """
-    source = click.get_current_context().get_parameter_source("config_path")
-    if config_path.exists() or source is not click.core.ParameterSource.DEFAULT:
-        return load_config(config_path)
-    return default_config(config_path)
-
-
-def _say_render_failures(report: Report) -> None:
-    for finding in report.findings:
-        if finding.category.value == "render":
-            click.echo(f"gate: {finding.target}/{finding.profile}: {finding.message}", err=True)
-
-
-def _say_writes(writes: Sequence[GoldenWrite], quiet: bool) -> None:
-    for write in writes:
-        if write.status != "unchanged" or not quiet:
-            click.echo(f"{write.status:<9} {write.path}", err=True)
-
-
-@main.command()
-@click.argument("targets", nargs=-1)
-@click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
 @click.option(
     "--update-golden", is_flag=True, help="Rewrite the golden files instead of comparing with them."
 )
-@common_options
-@guarded
+@click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
+@click.argument("targets", nargs=-1)
+@command(main)
 def check(
-    targets: tuple[str, ...],
-    profiles: tuple[str, ...],
-    update_golden: bool,
-    config_path: Path,
-    helm_path: str | None,
-    jobs: int,
-    outputs: list[Output],
-    quiet: bool,
-    no_color: bool,
-    debug: bool,
+    common: Common, targets: tuple[str, ...], profiles: tuple[str, ...], update_golden: bool
 ) -> None:
     """Render, run every check, report: the pre-merge gate."""
-    config, gate, helm = _gate(config_path, helm_path)
+    config, gate = common.gate()
+    helm = common.helm()
     pairs = select(config, targets, profiles)
-    progress = Progress(len(pairs) + len(gate.twice(pairs)), enabled=not quiet)
+    progress = Progress(len(pairs) + len(gate.twice(pairs)), enabled=not common.quiet)
     try:
-        report, writes = gate.check(
-            helm, pairs, jobs, on_done=progress, update_golden=update_golden
-        )
+        report, writes = gate.check(helm, pairs, common.jobs, progress, update_golden)
     finally:
         progress.close()
-    write_reports(report, outputs, quiet, no_color)
+    write_reports(report, common)
     _say_render_failures(report)
-    _say_writes(writes, quiet)
+    _say_writes(writes, common.quiet, err=True)
     sys.exit(report.exit_code)
 
 
-@main.command()
+@click.option("--profile", default=None, help="Profile to render (needed when there are several).")
+@click.argument("target")
+@command(main)
+def render(common: Common, target: str, profile: str | None) -> None:
+    """Print the normalized rendering of one target and profile (what its golden file holds)."""
+    config, gate = common.gate()
+    pairs = select(config, [target], [profile] if profile else [])
+    if len(pairs) != 1:
+        names = ", ".join(p.name for _, p in pairs)
+        raise GateError(
+            f"target {target!r} has several profiles ({names}); pick one with --profile",
+            config.file,
+        )
+    (split,) = gate.render(common.helm(), pairs, common.jobs)
+    if split.failure is not None:
+        where = f"{split.failure.file}: " if split.failure.file else ""
+        raise GateError(f"{where}{split.failure.message}")
+    click.echo(golden_text(*split.names, normalize(split.normalized)), nl=False)
+
+
 @click.argument("targets", nargs=-1)
-@common_options
-@guarded
-def diff(
-    targets: tuple[str, ...],
-    config_path: Path,
-    helm_path: str | None,
-    jobs: int,
-    outputs: list[Output],
-    quiet: bool,
-    no_color: bool,
-    debug: bool,
-) -> None:
+@command(main)
+def diff(common: Common, targets: tuple[str, ...]) -> None:
     """Show how today's rendering differs from the golden files."""
-    config, gate, helm = _gate(config_path, helm_path)
-    report = gate.diff(helm, select(config, targets, []), jobs)
-    source = click.get_current_context().get_parameter_source("outputs")
-    if source is click.core.ParameterSource.DEFAULT:
-        color = not no_color and sys.stdout.isatty()
-        click.echo(format_diff(report, Style(color=color, quiet=quiet)), nl=False)
+    config, gate = common.gate()
+    report = gate.diff(common.helm(), select(config, targets, []), common.jobs)
+    if common.formats_given:
+        write_reports(report, common)
     else:
-        write_reports(report, outputs, quiet, no_color)
+        click.echo(format_diff(report, Style(color=common.color(), quiet=common.quiet)), nl=False)
     _say_render_failures(report)
     sys.exit(report.exit_code)
 
@@ -274,80 +312,24 @@ def golden() -> None:
     """Golden files: the committed normalized renderings."""
 
 
-@golden.command("update")
-@click.argument("targets", nargs=-1)
 @click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
-@common_options
-@guarded
-def golden_update(
-    targets: tuple[str, ...],
-    profiles: tuple[str, ...],
-    config_path: Path,
-    helm_path: str | None,
-    jobs: int,
-    outputs: list[Output],
-    quiet: bool,
-    no_color: bool,
-    debug: bool,
-) -> None:
+@click.argument("targets", nargs=-1)
+@command(golden, "update")
+def golden_update(common: Common, targets: tuple[str, ...], profiles: tuple[str, ...]) -> None:
     """Rewrite golden files from today's rendering (atomically; others are left alone)."""
-    config, gate, helm = _gate(config_path, helm_path)
-    splits = gate.render(helm, select(config, targets, profiles), jobs)
+    config, gate = common.gate()
+    splits = gate.render(common.helm(), select(config, targets, profiles), common.jobs)
     writes = gate.write_golden(splits)
-    for write in writes:
-        if write.status != "unchanged" or not quiet:
-            click.echo(f"{write.status:<9} {write.path}")
-    changed = sum(1 for w in writes if w.status != "unchanged")
-    if not quiet:
+    _say_writes(writes, common.quiet, err=False)
+    if not common.quiet:
+        changed = sum(1 for w in writes if w.status != "unchanged")
         click.echo(f"{changed} of {len(writes)} golden file(s) changed")
 
 
-@main.command()
-@click.argument("target")
-@click.option("--profile", default=None, help="Profile to render (needed when there are several).")
-@common_options
-@guarded
-def render(
-    target: str,
-    profile: str | None,
-    config_path: Path,
-    helm_path: str | None,
-    jobs: int,
-    outputs: list[Output],
-    quiet: bool,
-    no_color: bool,
-    debug: bool,
-) -> None:
-    """Print the normalized rendering of one target and profile."""
-    config, gate, helm = _gate(config_path, helm_path)
-    pairs = select(config, [target], [profile] if profile else [])
-    if len(pairs) != 1:
-        names = ", ".join(p.name for _, p in pairs)
-        raise GateError(
-            f"target {target!r} has several profiles ({names}); pick one with --profile",
-            config.file,
-        )
-    (split,) = gate.render(helm, pairs, jobs)
-    if split.failure is not None:
-        where = f"{split.failure.file}: " if split.failure.file else ""
-        raise GateError(f"{where}{split.failure.message}")
-    click.echo(golden_text(target, split.names[1], normalize(split.normalized)), nl=False)
-
-
-@main.command()
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=Path("gate.yaml"),
-    show_default=True,
-    help="gate.yaml whose policies to list too.",
-)
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
-@guarded
-def policies(config_path: Path, debug: bool) -> None:
+@command(main)
+def policies(common: Common) -> None:
     """List the loaded policies: id, severity, title."""
-    config = _optional_config(config_path)
+    config = common.config(optional=True)
     loaded = load_policies(config.policies, builtin=config.builtin_policies)
     width = max((len(p.id) for p in loaded), default=0)
     for policy in loaded:
@@ -369,33 +351,21 @@ def _read_manifests(files: Sequence[str]) -> list[tuple[str, str]]:
     return manifests
 
 
-@main.command()
-@click.argument("files", nargs=-1, required=True)
-@click.option(
-    "--profile", default="", help="Apply gate.yaml overrides and exemptions for this profile."
-)
 @click.option(
     "--namespace",
     default="default",
     show_default=True,
     help="Namespace of objects that name none (helm's --namespace).",
 )
-@common_options
-@guarded
-def validate(
-    files: tuple[str, ...],
-    profile: str,
-    namespace: str,
-    config_path: Path,
-    helm_path: str | None,
-    jobs: int,
-    outputs: list[Output],
-    quiet: bool,
-    no_color: bool,
-    debug: bool,
-) -> None:
-    """Policies on plain manifest files, or `-` for stdin (kustomize build, helm template)."""
-    gate = Gate.load(_optional_config(config_path))
+@click.option(
+    "--profile", default="", help="Apply gate.yaml overrides and exemptions for this profile."
+)
+@click.argument("files", nargs=-1, required=True)
+@command(main)
+def validate(common: Common, files: tuple[str, ...], profile: str, namespace: str) -> None:
+    """Schema and policies on plain manifest files, or `-` for stdin (kustomize build,
+    helm template)."""
+    _, gate = common.gate(optional=True)
     report = gate.validate(_read_manifests(files), profile, namespace)
-    write_reports(report, outputs, quiet, no_color)
+    write_reports(report, common)
     sys.exit(report.exit_code)

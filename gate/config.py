@@ -22,7 +22,7 @@ from gate.yamlload import Located, PathKey, load_located
 
 DEFAULT_KUBE_VERSION = "1.31.0"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_KUBE_VERSION = re.compile(r"^v?\d+\.\d+(\.\d+)?$")
+KUBE_VERSION = re.compile(r"^v?\d+\.\d+(\.\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -332,7 +332,7 @@ def _values(data: dict[str, Any]) -> ValuesSettings:
 
 def _helm(data: dict[str, Any], checker: _Checker) -> HelmSettings:
     kube_version = data.get("kube_version", DEFAULT_KUBE_VERSION)
-    if not _KUBE_VERSION.match(kube_version):
+    if not KUBE_VERSION.match(kube_version):
         raise checker.fail(
             ("helm", "kube_version"),
             f'helm.kube_version {kube_version!r} is not a Kubernetes version like "1.31.0"',
