@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["golden.py"]
+BENCHES = ["golden.py", "schema.py"]
 
 
 def main() -> int:
