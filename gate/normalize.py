@@ -10,11 +10,12 @@ so two renderings of the same inputs are byte-identical.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -159,3 +160,23 @@ def mask(
         name = metadata.get("name", obj.name) if isinstance(metadata, dict) else obj.name
         masked.append(dataclasses.replace(obj, body=body, name=str(name)))
     return masked
+
+
+def fingerprint(
+    objects: Sequence[RenderedObject], masks: Mapping[str, Sequence[Concrete]]
+) -> frozenset[tuple[str, str]]:
+    """What a rendering puts into the cluster, as (identity, digest) pairs, with the
+    values known to change between renders (`masks`, by identity) masked. Two
+    renderings with equal fingerprints are the same for every purpose of gate."""
+    pairs = []
+    for obj in objects:
+        paths = masks.get(obj.identity)
+        if paths:
+            body = copy.deepcopy(obj.body)
+            for path in paths:
+                with contextlib.suppress(KeyError, IndexError, TypeError):
+                    _set(body, path, NONDETERMINISTIC)
+            pairs.append((obj.identity, digest(body)))
+        else:
+            pairs.append((obj.identity, digest(obj.body)))
+    return frozenset(pairs)

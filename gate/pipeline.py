@@ -23,7 +23,7 @@ from gate.checks.overrides import (
 from gate.checks.policies.engine import check_policies
 from gate.checks.policies.loader import load_policies
 from gate.checks.policies.model import Policy
-from gate.checks.policies.paths import Concrete, compile_path, format_path
+from gate.checks.policies.paths import Concrete, compile_path
 from gate.checks.schema import SchemaCheck
 from gate.config import GateConfig, Profile, Target, did_you_mean
 from gate.errors import GateError
@@ -80,7 +80,7 @@ class Split:
     objects: tuple[RenderedObject, ...]
     failure: Finding | None
     normalized: tuple[RenderedObject, ...] = ()
-    unstable: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    unstable: tuple[tuple[str, tuple[Concrete, ...]], ...] = ()
 
     @property
     def names(self) -> tuple[str, str]:
@@ -96,8 +96,7 @@ def normalized_split(split: Split, second: Split | None, ignore: Sequence[str]) 
         unstable = unstable_paths(split.objects, second.objects)
     masked = mask(split.objects, unstable, [compile_path(p) for p in ignore])
     listed = tuple(
-        (masked[index].identity, tuple(format_path(p) for p in paths))
-        for index, paths in sorted(unstable.items())
+        (masked[index].identity, tuple(paths)) for index, paths in sorted(unstable.items())
     )
     return dataclasses.replace(
         split, normalized=tuple(sorted(masked, key=sort_key)), unstable=listed

@@ -179,9 +179,13 @@ def stale(path: Path, target: str, profile: str) -> Finding:
 
 
 def nondeterministic(
-    masked: dict[str, tuple[str, ...]], target: str, profile: str, file: Path
+    masked: dict[str, tuple[tuple[str | int, ...], ...]], target: str, profile: str, file: Path
 ) -> Finding:
-    fields = [f"{short(identity)} {path}" for identity, paths in masked.items() for path in paths]
+    fields = [
+        f"{short(identity)} {format_path(path)}"
+        for identity, paths in masked.items()
+        for path in paths
+    ]
     shown = ", ".join(fields[:5]) + (f" and {len(fields) - 5} more" if len(fields) > 5 else "")
     return Finding(
         Category.GOLDEN,
