@@ -307,6 +307,24 @@ def diff(common: Common, targets: tuple[str, ...]) -> None:
     sys.exit(report.exit_code)
 
 
+@click.option(
+    "--no-effect", is_flag=True, help="Also find keys whose removal leaves the rendering unchanged."
+)
+@click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
+@click.argument("targets", nargs=-1)
+@command(main)
+def values(
+    common: Common, targets: tuple[str, ...], profiles: tuple[str, ...], no_effect: bool
+) -> None:
+    """Values analysis alone: keys the chart never reads, keys with no effect."""
+    config, gate = common.gate()
+    pairs = select(config, targets, profiles)
+    report, _ = gate.values(common.helm(), pairs, common.jobs, no_effect or config.values.no_effect)
+    write_reports(report, common)
+    _say_render_failures(report)
+    sys.exit(report.exit_code)
+
+
 @main.group()
 def golden() -> None:
     """Golden files: the committed normalized renderings."""

@@ -37,6 +37,7 @@ class Profile:
     name: str
     values: tuple[Path, ...] = ()
     set: tuple[tuple[str, Any], ...] = ()
+    set_lines: tuple[int | None, ...] = ()  # gate.yaml line of each `set` entry
 
 
 @dataclass(frozen=True)
@@ -410,7 +411,9 @@ def _profile(
                 parsed.line_of(()),
             )
         values.append(found)
-    return Profile(name=name, values=tuple(values), set=tuple(data.get("set", {}).items()))
+    entries = tuple(data.get("set", {}).items())
+    lines = tuple(checker.doc.line_of((*where, "set", key)) for key, _ in entries)
+    return Profile(name=name, values=tuple(values), set=entries, set_lines=lines)
 
 
 def _override(data: dict[str, Any], index: int, checker: _Checker) -> Override:

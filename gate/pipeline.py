@@ -25,6 +25,14 @@ from gate.checks.policies.loader import load_policies
 from gate.checks.policies.model import Policy
 from gate.checks.policies.paths import Concrete, compile_path
 from gate.checks.schema import SchemaCheck
+from gate.checks.values import (
+    Analysis,
+    Rendered,
+    RenderProfiles,
+    ValuesAnalysis,
+    across_profiles,
+)
+from gate.checks.values.known import read_chart
 from gate.config import GateConfig, Profile, Target, did_you_mean
 from gate.errors import GateError
 from gate.golden import (
@@ -37,7 +45,7 @@ from gate.golden import (
 )
 from gate.helm import Helm
 from gate.model import Category, Finding, RenderedObject, Severity
-from gate.normalize import digest, mask, normalize, sort_key, unstable_paths
+from gate.normalize import digest, fingerprint, mask, normalize, sort_key, unstable_paths
 from gate.render import Rendering, chart_file, may_be_random, render_all
 from gate.report import Report, RunLine, Summary
 from gate.split import SplitError, StreamContext, split_stream
@@ -297,6 +305,7 @@ class Gate:
         findings = [s.failure for s in splits if s.failure is not None]
         for split in splits:
             findings += self.check_objects(split.objects)
+        findings += self.values_findings(helm, splits, jobs, self.config.values.no_effect)[0]
         writes: list[GoldenWrite] = []
         if update_golden:
             if not findings or all(f.category is not Category.RENDER for f in findings):
@@ -305,6 +314,56 @@ class Gate:
             findings += self.golden_findings(splits)
         label = f"{helm.version} ({helm.path})"
         return self.finish(findings, [run_line(s) for s in splits], label), writes
+
+    # --- values -------------------------------------------------------------------------
+
+    def values_findings(
+        self, helm: Helm, splits: Sequence[Split], jobs: int, no_effect: bool
+    ) -> tuple[list[Finding], list[Analysis]]:
+        """Unknown keys (and, with `no_effect`, keys with no effect) of every rendering."""
+        by_target: dict[str, list[tuple[Profile, Analysis]]] = {}
+        for split in (s for s in splits if s.failure is None):
+            target, profile = split.rendering.target, split.rendering.profile
+            masks: dict[str, Sequence[Concrete]] = dict(split.unstable)
+            analysis = ValuesAnalysis(
+                target,
+                profile,
+                self.config.file,
+                read_chart(target.chart),
+                fingerprint(split.objects, masks),
+                self._variant_renderer(helm, target, masks, jobs),
+                self.config.values.max_renders,
+                self.config.values.free_form,
+            ).run(no_effect)
+            by_target.setdefault(target.name, []).append((profile, analysis))
+        findings = [f for analyses in by_target.values() for f in across_profiles(analyses)]
+        return findings, [a for analyses in by_target.values() for _, a in analyses]
+
+    def _variant_renderer(
+        self, helm: Helm, target: Target, masks: dict[str, Sequence[Concrete]], jobs: int
+    ) -> RenderProfiles:
+        def render(profiles: Sequence[Profile]) -> list[Rendered]:
+            renderings = render_all(helm, [(target, p) for p in profiles], self.config.helm, jobs)
+            rendered: list[Rendered] = []
+            for rendering in renderings:
+                split = split_rendering(rendering)
+                if split.failure is not None:
+                    rendered.append((None, rendering.error or ""))
+                else:
+                    rendered.append((fingerprint(split.objects, masks), rendering.stream))
+            return rendered
+
+        return render
+
+    def values(
+        self, helm: Helm, pairs: Sequence[Pair], jobs: int, no_effect: bool
+    ) -> tuple[Report, list[Analysis]]:
+        """The values analysis alone: what `gate values` shows."""
+        splits = self.render(helm, pairs, jobs)
+        findings = [s.failure for s in splits if s.failure is not None]
+        found, analyses = self.values_findings(helm, splits, jobs, no_effect)
+        label = f"{helm.version} ({helm.path})"
+        return self.finish(findings + found, [run_line(s) for s in splits], label), analyses
 
     def diff(self, helm: Helm, pairs: Sequence[Pair], jobs: int) -> Report:
         """Only the golden comparison: what `gate diff` shows."""

@@ -42,7 +42,7 @@ def format_report(report: Report, style: Style) -> str:
             out += _entry(finding, style)
     drifted = sum(1 for f in report.findings if f.drift is not None)
     renders = len(report.runs)
-    if not out:
+    if not drifted and report.passed:
         out.append(f"no drift: {renders} rendering(s) match their golden files")
     else:
         out.append(f"{drifted} object(s) drifted across {renders} rendering(s)")

@@ -33,7 +33,7 @@ def _finding(finding: Finding, style: Style) -> list[str]:
         lines.append(f"          at {finding.path}")
     if _where(finding):
         lines.append(f"          in {_where(finding)}")
-    if finding.suggestion:
+    if finding.suggestion and finding.suggestion not in finding.message:
         lines.append(f"          did you mean {finding.suggestion}?")
     if finding.exempted is not None:
         lines.append(f"          exempted: {finding.exempted}")

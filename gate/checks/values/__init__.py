@@ -1,0 +1,385 @@
+"""Values that helm silently ignores: unknown keys and keys with no effect.
+
+Both analyses are confirmed by rendering: a key is reported only when taking
+it out of the profile leaves the rendering exactly as it was (values that
+change on every render masked). The known-paths tree (known.py) and a few
+static facts (a key equal to the chart default, a key a later file
+overrides) only decide which renders are worth making:
+
+- unknown keys: keys no chart or subchart declares, reads or opens; all of
+  them are taken out in one render, and split in halves only when that render
+  differs, so the usual case (none, or all ignored) costs at most one render;
+- no effect: one render with every scalar replaced by a unique marker shows
+  which values reach the output; only the others are tested by removal, in
+  groups that are split only when the group matters. Renders are cached by
+  input and stop at `values.max_renders`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gate.checks.values.known import (
+    ChartFiles,
+    Known,
+    ValuesPath,
+    chart_defaults,
+    known_tree,
+)
+from gate.checks.values.settings import SET, Key, ProfileValues, set_path
+from gate.config import Profile, Target
+from gate.model import Category, Finding, Severity
+
+# A rendering as the analysis sees it: its fingerprint (None when helm failed) and text.
+Rendered = tuple[frozenset[tuple[str, str]] | None, str]
+RenderProfiles = Callable[[Sequence[Profile]], list[Rendered]]
+
+_STRING_MARK = re.compile(r"gatemark(\d{6})")
+_NUMBER_BASE = 900_000_000
+_NUMBER_MARK = re.compile(r"\b9000(\d{5})\b")
+
+
+def dotted(path: ValuesPath) -> str:
+    return ".".join(p.replace(".", "\\.") for p in path)
+
+
+@dataclass
+class Analysis:
+    """The findings of one target x profile, and what it cost."""
+
+    findings: list[Finding] = field(default_factory=list)
+    renders: int = 0
+    keys: int = 0
+    not_analysed: list[str] = field(default_factory=list)
+
+
+class ValuesAnalysis:
+    def __init__(
+        self,
+        target: Target,
+        profile: Profile,
+        config_file: Path,
+        chart: ChartFiles,
+        baseline: frozenset[tuple[str, str]],
+        render: RenderProfiles,
+        budget: int,
+        free_form: Sequence[str] = (),
+    ):
+        self.target, self.profile = target, profile
+        self.values = ProfileValues(profile, config_file)
+        self.chart = chart
+        self.known: Known = known_tree(chart)
+        for path in free_form:
+            self.known.add(set_path(path), free=True)
+        self.baseline = baseline
+        self._render = render
+        self.budget = budget
+        self.cache: dict[frozenset[Key], frozenset[tuple[str, str]] | None] = {}
+        self.result = Analysis(keys=len(self.values.all_leaves()))
+        self.folder = Path(tempfile.mkdtemp(prefix="gate-values-"))
+
+    # --- renders ------------------------------------------------------------------------
+
+    def _fingerprints(
+        self, groups: Sequence[frozenset[Key]]
+    ) -> list[frozenset[tuple[str, str]] | None]:
+        """Fingerprints of the profile without each group, rendering what is not cached."""
+        missing = [g for g in dict.fromkeys(groups) if g not in self.cache]
+        allowed = max(0, self.budget - self.result.renders)
+        todo, skipped = missing[:allowed], missing[allowed:]
+        if todo:
+            rendered = self._render([self.values.without(g, self.folder) for g in todo])
+            self.result.renders += len(todo)
+            for group, (print_, _) in zip(todo, rendered, strict=True):
+                self.cache[group] = print_
+        for group in skipped:
+            self.result.not_analysed += [dotted(k.path) for k in sorted(group, key=_order)]
+        return [self.cache.get(g, self.baseline if g in skipped else None) for g in groups]
+
+    def unchanged(self, groups: Sequence[list[Key]]) -> list[bool]:
+        prints = self._fingerprints([frozenset(g) for g in groups])
+        return [p == self.baseline for p in prints]
+
+    def without_effect(self, keys: list[Key]) -> list[Key]:
+        """The keys whose removal changes nothing: whole groups first, halves on demand."""
+        if not keys:
+            return []
+        found: list[Key] = []
+        pending = [keys]
+        while pending:
+            verdicts = self.unchanged(pending)
+            following: list[list[Key]] = []
+            for group, same in zip(pending, verdicts, strict=True):
+                if same:
+                    found += group
+                elif len(group) > 1:
+                    middle = len(group) // 2
+                    following += [group[:middle], group[middle:]]
+            pending = following
+            if self.result.renders >= self.budget:
+                for group in pending:
+                    self.result.not_analysed += [dotted(k.path) for k in group]
+                break
+        return [k for k in keys if k in set(found)]
+
+    # --- unknown keys -------------------------------------------------------------------
+
+    def unknown_candidates(self) -> list[Key]:
+        candidates: list[Key] = []
+
+        def walk(key: Key) -> None:
+            for child in self.values.children(key):
+                depth = self.known.knows(child.path)
+                if depth < len(child.path):
+                    candidates.append(child)
+                    continue
+                node = self.known.node(child.path)
+                if node is not None and not node.free:
+                    walk(child)
+
+        for index in self.values.indexes():
+            walk(Key(index, ()))
+        return candidates
+
+    def unknown_keys(self) -> list[Key]:
+        confirmed = self.without_effect(self.unknown_candidates())
+        for key in confirmed:
+            file, line = self.values.location(key)
+            suggestion = suggest(self.known, key.path)
+            hint = f"; did you mean {suggestion}?" if suggestion else ""
+            self.result.findings.append(
+                Finding(
+                    Category.VALUES,
+                    "values-unknown-key",
+                    Severity.ERROR,
+                    f"{dotted(key.path)} is set, but no chart or subchart reads it, so helm "
+                    f"ignores it without a word{hint}",
+                    target=self.target.name,
+                    profile=self.profile.name,
+                    path=dotted(key.path),
+                    file=file,
+                    line=line,
+                    suggestion=suggestion,
+                )
+            )
+        return confirmed
+
+    # --- no effect ----------------------------------------------------------------------
+
+    def no_effect(self, skip: Sequence[Key]) -> None:
+        skipped = [k.path for k in skip]
+        leaves = [
+            leaf
+            for leaf in self.values.all_leaves()
+            if not any(
+                leaf.path[: len(p)] == p and leaf.source == s.source
+                for s, p in zip(skip, skipped, strict=True)
+            )
+        ]
+        defaults = chart_defaults(self.chart)
+        remaining: list[Key] = []
+        for leaf in leaves:
+            later = self._overridden_by(leaf)
+            if later is not None:
+                self._no_effect(
+                    leaf,
+                    Severity.WARNING,
+                    f"set again later ({later}), so this value is never used",
+                )
+            elif _lookup(defaults, leaf.path) == self.values.value(leaf):
+                self._no_effect(
+                    leaf,
+                    Severity.INFO,
+                    f"equals the chart default ({_show(self.values.value(leaf))}), "
+                    "so it is redundant",
+                )
+            else:
+                remaining.append(leaf)
+        candidates = self._unmarked(remaining)
+        for key in _collapse(self.without_effect(candidates), self.values):
+            self._no_effect(
+                key,
+                Severity.WARNING,
+                "taking it out leaves the rendering unchanged (a dead setting)",
+            )
+
+    def _overridden_by(self, leaf: Key) -> str | None:
+        order = self.values.indexes()
+        for later in order[order.index(leaf.source) + 1 :]:
+            data: Any = self.values.source(later).data
+            for depth, part in enumerate(leaf.path):
+                if not isinstance(data, dict) or part not in data:
+                    break
+                data = data[part]
+                if depth == len(leaf.path) - 1 or not isinstance(data, dict):
+                    file, line = self.values.location(Key(later, leaf.path[: depth + 1]))
+                    return f"{file}:{line}" if line else file
+        return None
+
+    def _unmarked(self, leaves: list[Key]) -> list[Key]:
+        """The leaves whose value does not reach the output under a unique marker."""
+        marks: dict[Key, Any] = {}
+        for number, leaf in enumerate(leaves):
+            marks[leaf] = _marker(self.values.value(leaf), number)
+        marks = {k: v for k, v in marks.items() if v is not None}
+        if not marks or self.result.renders >= self.budget:
+            return leaves
+        (rendered,) = self._render([self.values.marked(marks, self.folder)])
+        self.result.renders += 1
+        print_, text = rendered
+        if print_ is None:  # a marker broke a template: every leaf needs its removal test
+            return leaves
+        seen = {int(m) for m in _STRING_MARK.findall(text)}
+        seen |= {int(m) for m in _NUMBER_MARK.findall(text)}
+        reached = {leaf for number, leaf in enumerate(leaves) if number in seen}
+        return [leaf for leaf in leaves if leaf not in reached]
+
+    def _no_effect(self, key: Key, severity: Severity, why: str) -> None:
+        file, line = self.values.location(key)
+        self.result.findings.append(
+            Finding(
+                Category.VALUES,
+                "values-no-effect",
+                severity,
+                f"{dotted(key.path)}: {why}",
+                target=self.target.name,
+                profile=self.profile.name,
+                path=dotted(key.path),
+                file=file,
+                line=line,
+            )
+        )
+
+    def run(self, no_effect: bool) -> Analysis:
+        unknown = self.unknown_keys()
+        if no_effect:
+            self.no_effect(unknown)
+        if self.result.not_analysed:
+            self.result.findings.append(
+                Finding(
+                    Category.VALUES,
+                    "values-no-effect",
+                    Severity.INFO,
+                    f"the values analysis stopped at its budget of {self.budget} renders "
+                    "(values.max_renders); not analysed: "
+                    + ", ".join(self.result.not_analysed[:10])
+                    + (" and more" if len(self.result.not_analysed) > 10 else ""),
+                    target=self.target.name,
+                    profile=self.profile.name,
+                    file=self.values.set_source.file,
+                )
+            )
+        return self.result
+
+
+def _order(key: Key) -> tuple[int, ValuesPath]:
+    return (key.source if key.source != SET else 10**6, key.path)
+
+
+def _marker(value: Any, number: int) -> Any:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        return f"gatemark{number:06d}"
+    if isinstance(value, int | float):
+        return _NUMBER_BASE + number
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return [f"gatemark{number:06d}"] * len(value)
+    return None
+
+
+def _lookup(data: Any, path: ValuesPath) -> Any:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return _ABSENT
+        data = data[part]
+    return data
+
+
+_ABSENT = object()
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _collapse(keys: list[Key], values: ProfileValues) -> list[Key]:
+    """Report the highest subtree all of whose leaves have no effect, not each leaf."""
+    found = set(keys)
+    result: list[Key] = []
+    for key in keys:
+        top = key
+        while len(top.path) > 1:
+            parent = Key(top.source, top.path[:-1])
+            if all(leaf in found for leaf in values.leaves(parent)):
+                top = parent
+            else:
+                break
+        if top not in result:
+            result.append(top)
+    return result
+
+
+def suggest(known: Known, path: ValuesPath) -> str | None:
+    """The known path the author most likely meant: the same key one level deeper
+    under a parent (a dependency's own key), one level shallower, or a close spelling."""
+    for depth in range(len(path) - 1, -1, -1):  # insert one key: deepest position first
+        node = known.node(path[:depth])
+        if node is None:
+            continue
+        # A parent that lists the key beats one that is merely free-form below.
+        ranked = sorted(node.children.items(), key=lambda item: path[depth] not in item[1].children)
+        for name, child in ranked:
+            if name != "global" and (path[depth] in child.children or child.free):
+                return dotted((*path[:depth], name, *path[depth:]))
+    for depth in range(len(path) - 1):  # drop one key
+        candidate = (*path[:depth], *path[depth + 1 :])
+        if known.knows(candidate) == len(candidate) and known.node(candidate) is not None:
+            return dotted(candidate)
+    parent = known.node(path[:-1])
+    if parent is not None:
+        close = difflib.get_close_matches(path[-1], list(parent.children), n=1, cutoff=0.75)
+        if close:
+            return dotted((*path[:-1], close[0]))
+    return None
+
+
+def across_profiles(analyses: Sequence[tuple[Profile, Analysis]]) -> list[Finding]:
+    """A key of a values file shared by several profiles is dead only when it is dead in
+    every one of them (a base-file key that each profile overrides); it is then reported
+    once. Everything else stands as found."""
+    uses: dict[str, list[str]] = {}
+    for profile, _ in analyses:
+        for file in profile.values:
+            uses.setdefault(str(file), []).append(profile.name)
+    seen: dict[tuple[str, int | None, str], list[str]] = {}
+    for profile, analysis in analyses:
+        for finding in analysis.findings:
+            if finding.rule == "values-no-effect" and finding.path:
+                seen.setdefault((finding.file, finding.line, finding.path), []).append(profile.name)
+    findings: list[Finding] = []
+    reported: set[tuple[str, int | None, str]] = set()
+    for _, analysis in analyses:
+        for finding in analysis.findings:
+            key = (finding.file, finding.line, finding.path)
+            shared = uses.get(finding.file, [])
+            if finding.rule != "values-no-effect" or not finding.path or len(shared) < 2:
+                findings.append(finding)
+            elif key not in reported and set(seen.get(key, [])) >= set(shared):
+                reported.add(key)
+                findings.append(
+                    dataclasses.replace(
+                        finding,
+                        message=f"{finding.message} (in every profile that uses this file: "
+                        f"{', '.join(shared)})",
+                    )
+                )
+    return findings

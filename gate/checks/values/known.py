@@ -1,0 +1,330 @@
+"""The values paths a chart can read: its defaults, its schema, its templates, its
+subcharts mounted under their alias or name, and `global` everywhere.
+
+Real charts document optional keys only as comments in values.yaml and read
+them in templates (`{{- with .Values.podAnnotations }}`), so the template
+references are what keeps this honest. A subtree handed whole to a function
+(`toYaml .Values.resources`, `tpl`, `range`, `with`, `include`) is free-form
+below: gate cannot know which keys the function reads.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import re
+import tarfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from gate.yamlload import parse_document
+
+ValuesPath = tuple[str, ...]
+
+
+@dataclass
+class Known:
+    """A node of the known-paths tree; `free` means any key below it is known."""
+
+    children: dict[str, Known] = field(default_factory=dict)
+    free: bool = False
+
+    def child(self, key: str) -> Known:
+        return self.children.setdefault(key, Known())
+
+    def add(self, path: ValuesPath, free: bool = False) -> Known:
+        node = self
+        for key in path:
+            node = node.child(key)
+        node.free = node.free or free
+        return node
+
+    def mount(self, prefix: ValuesPath, other: Known) -> None:
+        node = self.add(prefix)
+        _merge(node, other)
+
+    def knows(self, path: ValuesPath) -> int:
+        """How many leading keys of `path` are known: len(path) when all of them are."""
+        node = self
+        for depth, key in enumerate(path):
+            if node.free:
+                return len(path)
+            found = node.children.get(key)
+            if found is None:
+                return depth
+            node = found
+        return len(path)
+
+    def node(self, path: ValuesPath) -> Known | None:
+        node: Known | None = self
+        for key in path:
+            if node is None:
+                return None
+            node = node.children.get(key)
+        return node
+
+    def paths(self, prefix: ValuesPath = ()) -> Iterator[ValuesPath]:
+        for key, child in self.children.items():
+            yield (*prefix, key)
+            yield from child.paths((*prefix, key))
+
+
+def _merge(into: Known, other: Known) -> None:
+    into.free = into.free or other.free
+    for key, child in other.children.items():
+        _merge(into.child(key), child)
+
+
+# --- what a chart holds -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartFiles:
+    """A chart's own files as text, from a folder or a .tgz, without its subcharts."""
+
+    name: str
+    chart: Mapping[str, Any]
+    values: Any
+    schema: Any
+    templates: tuple[str, ...]
+    subcharts: tuple[ChartFiles, ...]
+
+
+def _yaml(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return parse_document(text)
+    except yaml.YAMLError:
+        return None
+
+
+def _json(text: str | None) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def _from_mapping(files: Mapping[str, str], archives: Mapping[str, bytes]) -> ChartFiles:
+    """A chart from its files (paths relative to it) and the .tgz files under its charts/."""
+    chart = _yaml(files.get("Chart.yaml")) or {}
+    folders = sorted(
+        {p.split("/")[1] for p in files if p.startswith("charts/") and p.count("/") >= 2}
+    )
+    subcharts = [_from_mapping(*_below(files, archives, f"charts/{sub}/")) for sub in folders]
+    subcharts += [_from_archive(data) for path, data in archives.items() if path.count("/") == 1]
+    return ChartFiles(
+        name=str(chart.get("name", "")) if isinstance(chart, Mapping) else "",
+        chart=chart if isinstance(chart, Mapping) else {},
+        values=_yaml(files.get("values.yaml")),
+        schema=_json(files.get("values.schema.json")),
+        templates=tuple(text for path, text in files.items() if path.startswith("templates/")),
+        subcharts=tuple(subcharts),
+    )
+
+
+def _below(
+    files: Mapping[str, str], archives: Mapping[str, bytes], prefix: str
+) -> tuple[dict[str, str], dict[str, bytes]]:
+    """The files and archives of the subchart folder at `prefix`, relative to it."""
+    return (
+        {p[len(prefix) :]: t for p, t in files.items() if p.startswith(prefix)},
+        {p[len(prefix) :]: d for p, d in archives.items() if p.startswith(prefix)},
+    )
+
+
+def _from_archive(data: bytes) -> ChartFiles:
+    files: dict[str, str] = {}
+    archives: dict[str, bytes] = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as bundle:
+            for member in bundle.getmembers():
+                handle = bundle.extractfile(member) if member.isfile() else None
+                if handle is None:
+                    continue
+                inside = str(PurePosixPath(*PurePosixPath(member.name).parts[1:]))
+                content = handle.read()
+                if _archive(inside):
+                    archives[inside] = content
+                elif _wanted(inside):
+                    files[inside] = content.decode("utf-8", errors="replace")
+    except (tarfile.TarError, OSError):
+        pass
+    return _from_mapping(files, archives)
+
+
+_OWN = ("Chart.yaml", "values.yaml", "values.schema.json")
+
+
+def _wanted(path: str) -> bool:
+    """A chart's own files, or those of a subchart folder under charts/, at any depth."""
+    name = path.rsplit("/", 1)[-1]
+    return (
+        path in _OWN
+        or path.startswith("templates/")
+        or (path.startswith("charts/") and (name in _OWN or "/templates/" in path))
+    )
+
+
+def _archive(path: str) -> bool:
+    return path.startswith("charts/") and path.endswith(".tgz")
+
+
+@functools.cache
+def read_chart(folder: Path) -> ChartFiles:
+    files: dict[str, str] = {}
+    archives: dict[str, bytes] = {}
+    for file in folder.rglob("*"):
+        if not file.is_file():
+            continue
+        inside = file.relative_to(folder).as_posix()
+        if _archive(inside):
+            archives[inside] = file.read_bytes()
+        elif _wanted(inside):
+            files[inside] = file.read_text(encoding="utf-8", errors="replace")
+    return _from_mapping(files, archives)
+
+
+# --- the known tree -----------------------------------------------------------------------
+
+# `.Values.a.b`, `$.Values.a.b`, `.context.Values.a`
+_REFERENCE = re.compile(r"\.Values((?:\.[A-Za-z0-9_-]+)+)")
+# `index .Values "a" "b"` and `index .Values.a "b"`
+_INDEX = re.compile(r'index\s+\$?\.Values((?:\.[A-Za-z0-9_-]+)*)((?:\s+"[^"]*")+)')
+# `$x := .Values.a.b` then `$x.c`
+_ASSIGN = re.compile(r"\$([A-Za-z0-9_]+)\s*:?=\s*\$?\.Values((?:\.[A-Za-z0-9_-]+)+)")
+_VARIABLE = re.compile(r"\$([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_-]+)+)")
+# A subtree handed whole to a function that reads keys gate cannot see.
+_WHOLE = re.compile(
+    r"\b(?:toYaml|toJson|toPrettyJson|toRawJson|tpl|range|with|include|merge|mustMerge|"
+    r"mergeOverwrite|deepCopy|pick|omit|keys|values|dig|get|hasKey|fromYaml|b64enc|quote)\s*"
+    r"(?:\(\s*)?\$?\.Values((?:\.[A-Za-z0-9_-]+)*)\s*[\s|)}]"
+)
+_WHOLE_VARIABLE = re.compile(
+    r"\b(?:toYaml|toJson|tpl|range|with|include|merge|mustMerge|dig|get|hasKey|pick|omit)\s*"
+    r"(?:\(\s*)?\$([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_-]+)*)\s*[\s|)}]"
+)
+# `.Values` passed on whole: `include "x" .Values`, `(dict "Values" .Values)`
+_ALL_VALUES = re.compile(r"\$?\.Values\s*[\s|)}]")
+
+
+def _dotted(text: str) -> ValuesPath:
+    return tuple(part for part in text.split(".") if part)
+
+
+def template_references(template: str, tree: Known) -> None:
+    """Add what one template reads from .Values to `tree`."""
+    for match in _REFERENCE.finditer(template):
+        tree.add(_dotted(match.group(1)))
+    for match in _INDEX.finditer(template):
+        keys = tuple(re.findall(r'"([^"]*)"', match.group(2)))
+        tree.add((*_dotted(match.group(1)), *keys))
+    variables = {m.group(1): _dotted(m.group(2)) for m in _ASSIGN.finditer(template)}
+    for match in _VARIABLE.finditer(template):
+        base = variables.get(match.group(1))
+        if base is not None:
+            tree.add((*base, *_dotted(match.group(2))))
+    for match in _WHOLE.finditer(template):
+        tree.add(_dotted(match.group(1)), free=True)
+    for match in _WHOLE_VARIABLE.finditer(template):
+        base = variables.get(match.group(1))
+        if base is not None:
+            tree.add((*base, *_dotted(match.group(2))), free=True)
+    if _ALL_VALUES.search(template):
+        tree.free = True
+
+
+def defaults_tree(values: Any, tree: Known, path: ValuesPath = ()) -> None:
+    """values.yaml: maps are walked; an empty or null default is free-form below."""
+    if isinstance(values, Mapping):
+        node = tree.add(path)
+        if not values:
+            node.free = True
+        for key, value in values.items():
+            defaults_tree(value, tree, (*path, str(key)))
+    elif values is None:
+        tree.add(path, free=True)
+    else:
+        tree.add(path)
+
+
+def schema_tree(schema: Any, tree: Known, path: ValuesPath = ()) -> None:
+    """values.schema.json: listed properties are known; additionalProperties opens a map."""
+    if not isinstance(schema, Mapping):
+        return
+    node = tree.add(path)
+    extra = schema.get("additionalProperties")
+    if (
+        extra is True
+        or isinstance(extra, Mapping)
+        or (schema.get("type") == "object" and "properties" not in schema and extra is not False)
+    ):
+        node.free = True
+    for key, sub in (schema.get("properties") or {}).items():
+        schema_tree(sub, tree, (*path, str(key)))
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(combinator) or []:
+            schema_tree(sub, tree, path)
+
+
+def known_tree(chart: ChartFiles) -> Known:
+    tree = Known()
+    tree.add(("global",), free=True)
+    tree.add(("tags",), free=True)  # helm reads tags.* to enable dependencies
+    defaults_tree(chart.values, tree)
+    schema_tree(chart.schema, tree)
+    for template in chart.templates:
+        template_references(template, tree)
+    dependencies = chart.chart.get("dependencies") or []
+    for dependency in dependencies if isinstance(dependencies, list) else []:
+        if isinstance(dependency, Mapping) and isinstance(dependency.get("condition"), str):
+            for condition in dependency["condition"].split(","):
+                tree.add(_dotted(condition.strip()))
+    for sub in chart.subcharts:
+        subtree = known_tree(sub)
+        if sub.chart.get("type") == "library":
+            _merge(tree, subtree)  # a library's templates read the including chart's values
+            continue
+        for mount in _mounts(sub, dependencies):
+            tree.mount((mount,), subtree)
+    return tree
+
+
+def _mounts(sub: ChartFiles, dependencies: Any) -> list[str]:
+    """A dependency's values live under its alias, or its name; one chart may have several."""
+    aliases = [
+        str(d.get("alias") or d.get("name"))
+        for d in (dependencies if isinstance(dependencies, list) else [])
+        if isinstance(d, Mapping) and d.get("name") == sub.name
+    ]
+    return aliases or [sub.name]
+
+
+def chart_defaults(chart: ChartFiles) -> dict[str, Any]:
+    """The chart's own defaults with each subchart's mounted under its alias or name."""
+    merged: dict[str, Any] = dict(chart.values) if isinstance(chart.values, Mapping) else {}
+    dependencies = chart.chart.get("dependencies") or []
+    for sub in chart.subcharts:
+        if sub.chart.get("type") == "library":
+            continue
+        for mount in _mounts(sub, dependencies):
+            below = chart_defaults(sub)
+            own = merged.get(mount)
+            merged[mount] = _coalesce(own, below) if isinstance(own, Mapping) else (own or below)
+    return merged
+
+
+def _coalesce(high: Mapping[str, Any], low: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(low)
+    for key, value in high.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _coalesce(value, out[key])
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,188 @@
+"""What a profile sets: each values file and `set` entry as a tree of keys with lines,
+and the same profile with some of those keys taken out (for the confirming renders)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gate.checks.values.known import ValuesPath
+from gate.config import Profile
+from gate.yamlload import Located, load_located
+
+SET = -1  # the source index of gate.yaml `set` entries
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key a profile sets: in which source (values file index, or SET), at what path."""
+
+    source: int
+    path: ValuesPath
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str
+    data: dict[str, Any]
+    located: Located | None  # None for `set` entries
+    set_lines: dict[ValuesPath, int | None]
+
+
+def set_path(key: str) -> ValuesPath:
+    """helm's `--set` key syntax: dots separate keys, `\\.` is a literal dot."""
+    parts, current, escaped = [], "", False
+    for char in key:
+        if escaped:
+            current, escaped = current + char, False
+        elif char == "\\":
+            escaped = True
+        elif char == ".":
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return tuple(parts)
+
+
+def _nest(entries: Iterable[tuple[ValuesPath, Any]]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for path, value in entries:
+        node = root
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = value
+    return root
+
+
+class ProfileValues:
+    """The sources of one profile, in helm's order: values files, then `set`."""
+
+    def __init__(self, profile: Profile, config_file: Path):
+        self.profile = profile
+        self.sources: list[Source] = []
+        for file in profile.values:
+            located = load_located(file, "values file")
+            data = located.data if isinstance(located.data, dict) else {}
+            self.sources.append(Source(str(file), data, located, {}))
+        paths = [set_path(k) for k, _ in profile.set]
+        lines = dict(zip(paths, profile.set_lines or [None] * len(paths), strict=False))
+        self.set_source = Source(
+            str(config_file),
+            _nest(zip(paths, [v for _, v in profile.set], strict=True)),
+            None,
+            lines,
+        )
+
+    def source(self, index: int) -> Source:
+        return self.set_source if index == SET else self.sources[index]
+
+    def indexes(self) -> list[int]:
+        return [*range(len(self.sources)), SET]
+
+    def value(self, key: Key) -> Any:
+        node: Any = self.source(key.source).data
+        for part in key.path:
+            node = node[part]
+        return node
+
+    def children(self, key: Key) -> list[Key]:
+        value = self.value(key) if key.path else self.source(key.source).data
+        if isinstance(value, dict) and value:
+            return [Key(key.source, (*key.path, str(k))) for k in value]
+        return []
+
+    def leaves(self, key: Key) -> Iterator[Key]:
+        children = self.children(key)
+        if not children:
+            yield key
+        for child in children:
+            yield from self.leaves(child)
+
+    def all_leaves(self) -> list[Key]:
+        return [leaf for i in self.indexes() for leaf in self.leaves(Key(i, ())) if leaf.path]
+
+    def location(self, key: Key) -> tuple[str, int | None]:
+        source = self.source(key.source)
+        if source.located is not None:
+            return source.file, source.located.line_of(key.path)
+        for length in range(len(key.path), 0, -1):
+            if key.path[:length] in source.set_lines:
+                return source.file, source.set_lines[key.path[:length]]
+        return source.file, None
+
+    def without(self, keys: Iterable[Key], folder: Path) -> Profile:
+        """The profile with `keys` removed, as new values files written into `folder`."""
+        return self._variant(keys, folder, lambda data, path: _delete(data, path))
+
+    def marked(self, marks: dict[Key, Any], folder: Path) -> Profile:
+        """The profile with each key of `marks` set to its marker value."""
+        return self._variant(marks, folder, lambda data, path: _replace(data, path, marks, self))
+
+    def _variant(self, keys: Iterable[Key], folder: Path, change: Any) -> Profile:
+        by_source: dict[int, list[ValuesPath]] = {}
+        for key in keys:
+            by_source.setdefault(key.source, []).append(key.path)
+        files = []
+        for index, source in enumerate(self.sources):
+            if index not in by_source:
+                files.append(Path(source.file))
+                continue
+            data = copy.deepcopy(source.data)
+            for path in by_source[index]:
+                change(data, (index, path))
+            descriptor, name = tempfile.mkstemp(suffix=".yaml", dir=folder)
+            with open(descriptor, "w", encoding="utf-8") as handle:
+                yaml.safe_dump(data, handle, sort_keys=False, allow_unicode=True)
+            files.append(Path(name))
+        entries = self.profile.set
+        if SET in by_source:
+            data = copy.deepcopy(self.set_source.data)
+            for path in by_source[SET]:
+                change(data, (SET, path))
+            entries = tuple(_flatten_set(data))
+        return dataclasses.replace(self.profile, values=tuple(files), set=entries)
+
+
+def _delete(data: dict[str, Any], where: tuple[int, ValuesPath]) -> None:
+    node: Any = data
+    path = where[1]
+    for key in path[:-1]:
+        node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+
+
+def _replace(
+    data: dict[str, Any],
+    where: tuple[int, ValuesPath],
+    marks: dict[Key, Any],
+    values: ProfileValues,
+) -> None:
+    node: Any = data
+    source, path = where
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = marks[Key(source, path)]
+
+
+def _flatten_set(data: dict[str, Any], prefix: ValuesPath = ()) -> Iterator[tuple[str, Any]]:
+    """Back to `--set-json` entries; a leaf keeps its JSON value."""
+    for key, value in data.items():
+        path = (*prefix, key)
+        if isinstance(value, dict) and value:
+            yield from _flatten_set(value, path)
+        else:
+            yield ".".join(p.replace(".", "\\.") for p in path), json.loads(json.dumps(value))
