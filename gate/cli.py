@@ -16,10 +16,12 @@ import click
 
 from gate import __version__
 from gate.checks.policies.loader import load_policies
+from gate.checks.schema.kubernetes import schema_folder
 from gate.config import KUBE_VERSION, GateConfig, default_config, load_config
 from gate.errors import GateError
 from gate.golden import golden_text
 from gate.helm import Helm, find_helm
+from gate.init import write_starter
 from gate.normalize import normalize
 from gate.pipeline import Gate, GoldenWrite, select
 from gate.render import Rendering
@@ -62,6 +64,10 @@ class Common:
                 raise GateError(
                     f"--kube-version {self.kube_version!r} is not a Kubernetes version like 1.31.0"
                 )
+            try:
+                schema_folder(self.kube_version)
+            except GateError as error:
+                raise GateError(f"--kube-version: {error.message}") from None
             helm = dataclasses.replace(config.helm, kube_version=self.kube_version.lstrip("v"))
             config = dataclasses.replace(config, helm=helm)
         return config
@@ -387,3 +393,17 @@ def validate(common: Common, files: tuple[str, ...], profile: str, namespace: st
     report = gate.validate(_read_manifests(files), profile, namespace)
     write_reports(report, common)
     sys.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def init(folder: Path, debug: bool) -> None:
+    """Write a starter gate.yaml for the charts found under FOLDER."""
+    try:
+        written = write_starter(folder)
+    except GateError as error:
+        if debug:
+            traceback.print_exc()
+        _fail(error)
+    click.echo(f"wrote {written}; next: gate golden update, then gate check")

@@ -176,7 +176,14 @@ class Gate:
         known = [p.id for p in policies] + list(CHECK_RULES)
         check_exemption_rules(config.exemptions, known, config.file)
         check_override_params(config.overrides, policies, config.file)
-        schema = SchemaCheck(config.helm.kube_version, config.schemas.crds, config.schemas.strict)
+        try:
+            schema = SchemaCheck(
+                config.helm.kube_version, config.schemas.crds, config.schemas.strict
+            )
+        except GateError as error:
+            if error.file is not None:
+                raise
+            raise GateError(f"helm.kube_version: {error.message}", config.file) from None
         return cls(config, policies, Tuning(config.overrides, known, config.file), schema)
 
     @staticmethod

@@ -170,6 +170,18 @@ def report(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     return data
 
 
+def validate(
+    cwd: Path, file: Path, config: Path | None = None, kube_version: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`gate validate FILE --format json`, from a folder with no gate.yaml unless `config`."""
+    args = ["validate", str(file), "--format", "json"]
+    if config is not None:
+        args += ["--config", str(config)]
+    if kube_version is not None:
+        args += ["--kube-version", kube_version]
+    return gate(*args, cwd=cwd)
+
+
 def schema_findings(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in data["findings"] if f["category"] == "schema"]
 
@@ -324,14 +336,12 @@ def crd_config(tmp_path: Path, strict: bool | None = None, crds: bool = True) ->
 
 def test_validate_inference_services_against_the_vendored_crd(tmp_path: Path) -> None:
     good = manifests(tmp_path / "good.yaml", DEMO_IRIS_2)
-    result = gate("validate", "--config", str(crd_config(tmp_path)), str(good), "--format",
-                  "json", cwd=tmp_path)  # fmt: skip
+    result = validate(tmp_path, good, config=crd_config(tmp_path))
     assert report(result)["findings"] == []
     assert result.returncode == 0
 
     bad = manifests(tmp_path / "bad.yaml", DEMO_IRIS_2, PREDICTOR_STRING, MIN_REPLICAS_WORD)
-    result = gate("validate", "--config", str(crd_config(tmp_path)), str(bad), "--format",
-                  "json", cwd=tmp_path)  # fmt: skip
+    result = validate(tmp_path, bad, config=crd_config(tmp_path))
     data = report(result)
     assert result.returncode == 1
     found = {(f["rule"], f["severity"], f["object"], f["path"]) for f in data["findings"]}
@@ -358,8 +368,7 @@ def test_validate_inference_services_against_the_vendored_crd(tmp_path: Path) ->
 
 def test_validate_without_the_crd_warns_and_strict_fails(tmp_path: Path) -> None:
     good = manifests(tmp_path / "isvc.yaml", DEMO_IRIS_2)
-    result = gate("validate", "--config", str(crd_config(tmp_path, crds=False)), str(good),
-                  "--format", "json", cwd=tmp_path)  # fmt: skip
+    result = validate(tmp_path, good, config=crd_config(tmp_path, crds=False))
     data = report(result)
     assert result.returncode == 0
     (finding,) = data["findings"]
@@ -370,8 +379,7 @@ def test_validate_without_the_crd_warns_and_strict_fails(tmp_path: Path) -> None
     )
     assert data["summary"]["warnings"] == 1
 
-    result = gate("validate", "--config", str(crd_config(tmp_path, strict=True, crds=False)),
-                  str(good), "--format", "json", cwd=tmp_path)  # fmt: skip
+    result = validate(tmp_path, good, config=crd_config(tmp_path, strict=True, crds=False))
     data = report(result)
     assert result.returncode == 1
     (finding,) = data["findings"]
@@ -381,8 +389,7 @@ def test_validate_without_the_crd_warns_and_strict_fails(tmp_path: Path) -> None
         ISVC,
     )
 
-    result = gate("validate", "--config", str(crd_config(tmp_path, strict=True)), str(good),
-                  "--format", "json", cwd=tmp_path)  # fmt: skip
+    result = validate(tmp_path, good, config=crd_config(tmp_path, strict=True))
     assert report(result)["findings"] == []
     assert result.returncode == 0
 
@@ -401,7 +408,7 @@ def test_validate_reads_the_crd_from_the_stream_itself(tmp_path: Path) -> None:
 
 def test_validate_built_in_kinds_of_the_wrong_type_or_version(tmp_path: Path) -> None:
     file = manifests(tmp_path / "objects.yaml", SERVICE_PORT_STRING, APPS_V1BETA3, WIDGET)
-    result = gate("validate", str(file), "--format", "json", cwd=tmp_path)
+    result = validate(tmp_path, file)
     data = report(result)
     assert result.returncode == 1
     found = {f["object"]: f for f in schema_findings(data)}
@@ -426,8 +433,7 @@ def test_validate_built_in_kinds_of_the_wrong_type_or_version(tmp_path: Path) ->
 
 def test_validate_removed_api_versions_name_their_replacements(tmp_path: Path) -> None:
     file = manifests(tmp_path / "old.yaml", INGRESS, PDB, CRONJOB)
-    result = gate("validate", str(file), "--kube-version", "1.31.0", "--format", "json",
-                  cwd=tmp_path)  # fmt: skip
+    result = validate(tmp_path, file, kube_version="1.31.0")
     data = report(result)
     assert result.returncode == 1
     found = {f["object"]: f for f in schema_findings(data)}
@@ -452,8 +458,7 @@ def test_validate_removed_api_versions_name_their_replacements(tmp_path: Path) -
 
 def test_validate_a_pdb_at_the_release_that_removed_its_version(tmp_path: Path) -> None:
     file = manifests(tmp_path / "pdb.yaml", PDB)
-    result = gate("validate", str(file), "--kube-version", "1.25.0", "--format", "json",
-                  cwd=tmp_path)  # fmt: skip
+    result = validate(tmp_path, file, kube_version="1.25.0")
     (finding,) = schema_findings(report(result))
     assert finding["rule"] == "schema-deprecated-api"
     assert "Kubernetes 1.25" in finding["message"]

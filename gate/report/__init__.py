@@ -53,11 +53,14 @@ def plural(count: int, word: str) -> str:
 
 
 def formatters() -> dict[str, Formatter]:
+    from gate.report import github, junit, markdown, sarif, text
     from gate.report import json as json_report
-    from gate.report import markdown, text
 
     return {
         "text": text.format_report,
         "json": json_report.format_report,
+        "junit": junit.format_report,
+        "sarif": sarif.format_report,
+        "github": github.format_report,
         "markdown": markdown.format_report,
     }

@@ -97,7 +97,7 @@ class SchemaCheck:
             obj.api_version, obj.kind
         )
         if check is None:
-            return [self._unknown(obj, line_for)]
+            return [self._unknown(obj, custom, line_for)]
         errors: list[SchemaError] = []
         check(obj.body, (), errors)
         return [
@@ -112,12 +112,14 @@ class SchemaCheck:
             for e in errors[:MAX_ERRORS_PER_OBJECT]
         ]
 
-    def _unknown(self, obj: RenderedObject, line_for: LineFor) -> Finding:
+    def _unknown(self, obj: RenderedObject, custom: CustomSchemas, line_for: LineFor) -> Finding:
         group = obj.api_version.rpartition("/")[0]
         served = [
-            v for v in self.kubernetes.api_versions_of(obj.kind) if v.rpartition("/")[0] == group
+            v
+            for v in [*self.kubernetes.api_versions_of(obj.kind), *custom.versions_of(obj.kind)]
+            if v.rpartition("/")[0] == group
         ]
-        if served:  # a built-in kind under a version its group does not serve
+        if served:  # a known kind under a version its group (or CRD) does not serve
             message = (
                 f"Kubernetes {self.kubernetes.minor} serves {obj.kind} as "
                 f"{', '.join(served)}, not {obj.api_version}"

@@ -180,6 +180,10 @@ class Compiler:
                 "kind": _nothing,
                 "metadata": _nothing,
             } | properties
+            if self.closed_by_default:
+                # A CRD may restrict metadata.name; the API server checks the rest of
+                # metadata as ordinary object metadata, whatever the CRD lists.
+                properties["metadata"] = _nothing
         names = sorted(properties)
 
         def check(value: Any, path: Path, errors: list[SchemaError]) -> None:
@@ -215,16 +219,36 @@ class Compiler:
         def check(value: Any, path: Path, errors: list[SchemaError]) -> None:
             if value is None:
                 return
-            first: list[SchemaError] = []
+            failures: list[list[SchemaError]] = []
             for option in options:
                 found: list[SchemaError] = []
                 option(value, path, found)
                 if not found:
                     return
-                first = first or found
-            errors.extend(first)
+                failures.append(found)
+            errors.extend(_combined(failures) or failures[0])
 
         return check
+
+
+def _combined(failures: list[list[SchemaError]]) -> list[SchemaError] | None:
+    """When every alternative failed only on its type, one error naming all the types:
+    `is a list, needs a string or an integer` (IntOrString, Quantity)."""
+    wanted: list[str] = []
+    head = ""
+    for found in failures:
+        if (
+            len(found) != 1
+            or ", needs " not in found[0].message
+            or found[0].path != failures[0][0].path
+        ):
+            return None
+        head, _, need = found[0].message.partition(", needs ")
+        kinds = need.split(" or ")
+        if not all(k.startswith(("a ", "an ")) for k in kinds):  # not a type error
+            return None
+        wanted += [k for k in kinds if k not in wanted]
+    return [SchemaError(failures[0][0].path, f"{head}, needs {' or '.join(wanted)}")]
 
 
 def _nothing(value: Any, path: Path, errors: list[SchemaError]) -> None:

@@ -87,8 +87,15 @@ class CustomSchemas:
         combined._schemas = dict(self._schemas)
         combined._checks = dict(self._checks)
         for crd in crds:
-            combined._schemas.update(crd_schemas(crd.body))
+            rendered = crd_schemas(crd.body)
+            combined._schemas.update(rendered)
+            for key in rendered:  # the chart's own CRD replaces a listed one's validator
+                combined._checks.pop(key, None)
         return combined
+
+    def versions_of(self, kind: str) -> list[str]:
+        """The apiVersions the known CRDs serve `kind` under."""
+        return sorted(api_version for api_version, known in self._schemas if known == kind)
 
     def check_for(self, api_version: str, kind: str) -> Check | None:
         key = (api_version, kind)

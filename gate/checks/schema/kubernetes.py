@@ -46,7 +46,7 @@ def schema_folder(kube_version: str) -> Path:
         versions = bundled_versions()
         raise GateError(
             f"there are no Kubernetes schemas for {kube_version} (kubernetes-validate has "
-            f"{versions[0]} to {versions[-1]}); set helm.kube_version to one of those"
+            f"{versions[0]} to {versions[-1]}); use one of those"
         )
     return SCHEMAS / f"v{minor}.0-local-strict"
 

@@ -70,6 +70,19 @@ REMOVED: dict[tuple[str, str], tuple[str, str | None]] = {
         ("flowcontrol.apiserver.k8s.io/v1beta3", kind): ("1.32", "flowcontrol.apiserver.k8s.io/v1")
         for kind in ("FlowSchema", "PriorityLevelConfiguration")
     },
+    ("authentication.k8s.io/v1beta1", "SelfSubjectReview"): ("1.33", "authentication.k8s.io/v1"),
+    **{
+        ("admissionregistration.k8s.io/v1beta1", kind): (
+            "1.34",
+            "admissionregistration.k8s.io/v1",
+        )
+        for kind in ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+    },
+    **{
+        ("networking.k8s.io/v1beta1", kind): ("1.37", "networking.k8s.io/v1")
+        for kind in ("IPAddress", "ServiceCIDR")
+    },
+    ("storage.k8s.io/v1beta1", "VolumeAttributesClass"): ("1.37", "storage.k8s.io/v1"),
 }
 
 

@@ -1,0 +1,64 @@
+"""JUnit XML: one test suite per target x profile, one failing test case per finding.
+
+CI systems that show JUnit results (GitLab, Jenkins, Azure) list each error as
+a failed test named after its rule and object; a rendering with no error is one
+passing test case, so the suite is never empty.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from xml.etree import ElementTree as ET
+
+from gate.model import Finding, Severity
+from gate.report import Report, Style
+
+
+def _case(suite: ET.Element, finding: Finding) -> None:
+    name = f"{finding.rule} {finding.object or finding.path or finding.file}".strip()
+    case = ET.SubElement(suite, "testcase", name=name, classname=suite.get("name", ""))
+    where = f"{finding.file}:{finding.line}" if finding.line else finding.file
+    text = "\n".join(
+        x
+        for x in (
+            finding.message,
+            f"path: {finding.path}" if finding.path else "",
+            f"file: {where}" if where else "",
+        )
+        if x
+    )
+    if finding.exempted is not None:
+        ET.SubElement(case, "skipped", message=f"exempted: {finding.exempted}")
+    elif finding.severity is Severity.ERROR:
+        ET.SubElement(
+            case, "failure", message=finding.message.splitlines()[0], type=finding.rule
+        ).text = text
+    else:
+        ET.SubElement(case, "system-out").text = f"{finding.severity.value}: {text}"
+
+
+def format_report(report: Report, style: Style) -> str:
+    grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in report.findings:
+        grouped[(finding.target, finding.profile)].append(finding)
+    keys = [(run.target, run.profile) for run in report.runs]
+    keys += [key for key in grouped if key not in keys]
+    root = ET.Element("testsuites", name="gate", tests="0", failures="0")
+    total = failures = 0
+    for target, profile in keys:
+        findings = grouped.get((target, profile), [])
+        suite = ET.SubElement(root, "testsuite", name=f"{target or 'gate'}/{profile or '*'}")
+        if not any(f.fails_gate for f in findings):
+            ET.SubElement(suite, "testcase", name="gate", classname=suite.get("name", ""))
+        for finding in findings:
+            _case(suite, finding)
+        count = len(suite.findall("testcase"))
+        failed = len(suite.findall("testcase/failure"))
+        suite.set("tests", str(count))
+        suite.set("failures", str(failed))
+        suite.set("skipped", str(len(suite.findall("testcase/skipped"))))
+        total, failures = total + count, failures + failed
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
