@@ -1,0 +1,106 @@
+"""junit, sarif and github: each formats the same findings for its consumer."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree as ET
+
+from gate.model import Category, Finding, Severity
+from gate.report import Report, RunLine, Style, Summary, formatters
+
+ERROR = Finding(
+    Category.POLICY,
+    "image-tag-not-latest",
+    Severity.ERROR,
+    "image floats, pin it",
+    target="web",
+    profile="prod",
+    object="apps/v1/Deployment/web/web",
+    path="spec.template.spec.containers[0].image",
+    file="charts/web/templates/deployment.yaml",
+    line=21,
+)
+WARNING = Finding(
+    Category.SCHEMA,
+    "schema-unknown-kind",
+    Severity.WARNING,
+    "no schema for x/v1 Widget",
+    target="web",
+    profile="prod",
+    object="x/v1/Widget/web/w",
+    file="charts/web/templates/w.yaml",
+    line=1,
+)
+EXEMPT = Finding(
+    Category.POLICY,
+    "image-digest-pinned",
+    Severity.ERROR,
+    "not pinned: a,b%c",
+    target="web",
+    profile="dev",
+    object="apps/v1/Deployment/web/web",
+    file="f.yaml",
+    line=3,
+    exempted="dev follows tags",
+)
+REPORT = Report(
+    passed=False,
+    exit_code=1,
+    summary=Summary(targets=1, profiles=2, objects=4, errors=1, warnings=1, drift=0),
+    findings=(EXEMPT, ERROR, WARNING),
+    runs=(RunLine("web", "dev", 2, True), RunLine("web", "prod", 2, True)),
+)
+
+
+def render(name: str) -> str:
+    return formatters()[name](REPORT, Style())
+
+
+def test_every_contract_format_is_registered() -> None:
+    assert set(formatters()) >= {"text", "json", "junit", "sarif", "github", "markdown"}
+
+
+def test_junit_fails_one_case_per_error_and_skips_exempted() -> None:
+    root = ET.fromstring(render("junit"))
+    assert root.get("failures") == "1"
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert set(suites) == {"web/dev", "web/prod"}
+    prod = suites["web/prod"]
+    failures = prod.findall("testcase/failure")
+    assert [f.get("type") for f in failures] == ["image-tag-not-latest"]
+    assert "charts/web/templates/deployment.yaml:21" in (failures[0].text or "")
+    dev = suites["web/dev"]
+    assert dev.findall("testcase/skipped")[0].get("message") == "exempted: dev follows tags"
+    assert dev.get("failures") == "0"
+
+
+def test_sarif_results_carry_rule_level_and_location() -> None:
+    document = json.loads(render("sarif"))
+    assert document["version"] == "2.1.0"
+    run = document["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {
+        "image-tag-not-latest",
+        "schema-unknown-kind",
+        "image-digest-pinned",
+    }
+    by_rule = {r["ruleId"]: r for r in run["results"]}
+    error = by_rule["image-tag-not-latest"]
+    assert error["level"] == "error"
+    location = error["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "charts/web/templates/deployment.yaml"
+    assert location["region"]["startLine"] == 21
+    assert by_rule["schema-unknown-kind"]["level"] == "warning"
+    assert by_rule["image-digest-pinned"]["suppressions"][0]["justification"] == "dev follows tags"
+
+
+def test_github_annotations_point_at_the_line_and_escape() -> None:
+    lines = render("github").splitlines()
+    error = next(line for line in lines if line.startswith("::error "))
+    assert "file=charts/web/templates/deployment.yaml,line=21" in error
+    assert error.endswith(
+        "::apps/v1/Deployment/web/web: image floats, pin it%0Aat "
+        "spec.template.spec.containers[0].image"
+    )
+    assert any(line.startswith("::warning ") for line in lines)
+    assert not any("not pinned" in line for line in lines)  # exempted: no annotation
+    assert lines[-1].startswith("::notice title=gate failed::1 errors")

@@ -1,0 +1,39 @@
+"""`gate init` writes a gate.yaml that gate can load, and never overwrites one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from gate.cli import main
+from gate.config import load_config
+from tests.conftest import REPO
+
+
+def test_init_finds_charts_and_their_profiles(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "charts-under-test", tmp_path / "charts-under-test")
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    config = load_config(tmp_path / "gate.yaml")
+    (target,) = config.targets  # the subcharts under charts/ are not targets of their own
+    assert target.name == "backstage"
+    assert [p.name for p in target.profiles] == ["dev", "prod", "staging"]
+    assert target.profile("prod") is not None
+    assert target.profile("prod").values[0].name == "values-prod.yaml"  # type: ignore[union-attr]
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
+    (tmp_path / "gate.yaml").write_text("targets: []\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+    assert (tmp_path / "gate.yaml").read_text(encoding="utf-8") == "targets: []\n"
+
+
+def test_init_without_charts_is_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no chart" in result.output
+    assert not (tmp_path / "gate.yaml").exists()
