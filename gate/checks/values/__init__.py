@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,8 +43,10 @@ Rendered = tuple[frozenset[tuple[str, str]] | None, str]
 RenderProfiles = Callable[[Sequence[Profile]], list[Rendered]]
 
 _STRING_MARK = re.compile(r"gatemark(\d{6})")
-_NUMBER_BASE = 900_000_000
-_NUMBER_MARK = re.compile(r"\b9000(\d{5})\b")
+# helm holds numbers as float64 and prints 1e6 and above in e-notation, so a
+# number marker stays below it: 987000 + n, for the first thousand leaves.
+_NUMBER_BASE = 987_000
+_NUMBER_MARK = re.compile(r"(?<![\d.])987(\d{3})(?![\d.])")
 
 
 def dotted(path: ValuesPath) -> str:
@@ -101,7 +104,8 @@ class ValuesAnalysis:
                 self.cache[group] = print_
         for group in skipped:
             self.result.not_analysed += [dotted(k.path) for k in sorted(group, key=_order)]
-        return [self.cache.get(g, self.baseline if g in skipped else None) for g in groups]
+        # A group the budget left unrendered counts as changed: never reported.
+        return [self.cache.get(g) if g not in skipped else None for g in groups]
 
     def unchanged(self, groups: Sequence[list[Key]]) -> list[bool]:
         prints = self._fingerprints([frozenset(g) for g in groups])
@@ -237,7 +241,7 @@ class ValuesAnalysis:
         if print_ is None:  # a marker broke a template: every leaf needs its removal test
             return leaves
         seen = {int(m) for m in _STRING_MARK.findall(text)}
-        seen |= {int(m) for m in _NUMBER_MARK.findall(text)}
+        seen |= {int(m) for m in _NUMBER_MARK.findall(text)}  # numbers: only the first 1000
         reached = {leaf for number, leaf in enumerate(leaves) if number in seen}
         return [leaf for leaf in leaves if leaf not in reached]
 
@@ -258,9 +262,12 @@ class ValuesAnalysis:
         )
 
     def run(self, no_effect: bool) -> Analysis:
-        unknown = self.unknown_keys()
-        if no_effect:
-            self.no_effect(unknown)
+        try:
+            unknown = self.unknown_keys()
+            if no_effect:
+                self.no_effect(unknown)
+        finally:  # the variants hold copies of the user's values, secrets included
+            shutil.rmtree(self.folder, ignore_errors=True)
         if self.result.not_analysed:
             self.result.findings.append(
                 Finding(
@@ -289,7 +296,7 @@ def _marker(value: Any, number: int) -> Any:
     if isinstance(value, str):
         return f"gatemark{number:06d}"
     if isinstance(value, int | float):
-        return _NUMBER_BASE + number
+        return _NUMBER_BASE + number if number < 1000 else None
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return [f"gatemark{number:06d}"] * len(value)
     return None
@@ -329,27 +336,48 @@ def _collapse(keys: list[Key], values: ProfileValues) -> list[Key]:
 
 
 def suggest(known: Known, path: ValuesPath) -> str | None:
-    """The known path the author most likely meant: the same key one level deeper
-    under a parent (a dependency's own key), one level shallower, or a close spelling."""
-    for depth in range(len(path) - 1, -1, -1):  # insert one key: deepest position first
+    """The known path the author most likely meant, first of: the same key one level
+    deeper under a parent that declares it (a dependency's own key), one level
+    shallower, or a close spelling of the last key. A free-form map would take any
+    key, which is no evidence that the author meant it; it is never suggested."""
+    return _deeper(known, path) or _shallower(known, path) or _respelled(known, path)
+
+
+_NEVER_SUGGESTED = ("global", "tags")
+
+
+def _deeper(known: Known, path: ValuesPath) -> str | None:
+    """Insert one key at or above the first unknown one, so that it becomes known."""
+    unknown = known.knows(path)
+    for depth in range(unknown, -1, -1):
         node = known.node(path[:depth])
         if node is None:
             continue
-        # A parent that lists the key beats one that is merely free-form below.
-        ranked = sorted(node.children.items(), key=lambda item: path[depth] not in item[1].children)
-        for name, child in ranked:
-            if name != "global" and (path[depth] in child.children or child.free):
-                return dotted((*path[:depth], name, *path[depth:]))
-    for depth in range(len(path) - 1):  # drop one key
-        candidate = (*path[:depth], *path[depth + 1 :])
-        if known.knows(candidate) == len(candidate) and known.node(candidate) is not None:
-            return dotted(candidate)
-    parent = known.node(path[:-1])
-    if parent is not None:
-        close = difflib.get_close_matches(path[-1], list(parent.children), n=1, cutoff=0.75)
-        if close:
-            return dotted((*path[:-1], close[0]))
+        for name, child in node.children.items():
+            if name in _NEVER_SUGGESTED:
+                continue
+            candidate = (*path[:depth], name, *path[depth:])
+            if path[depth] in child.children and known.knows(candidate) >= unknown + 2:
+                return dotted(candidate)
     return None
+
+
+def _shallower(known: Known, path: ValuesPath) -> str | None:
+    """Drop one key above the first unknown one, so that it becomes known."""
+    unknown = known.knows(path)
+    for depth in range(unknown):
+        candidate = (*path[:depth], *path[depth + 1 :])
+        if candidate[0] not in _NEVER_SUGGESTED and known.knows(candidate) >= unknown:
+            return dotted(candidate)
+    return None
+
+
+def _respelled(known: Known, path: ValuesPath) -> str | None:
+    parent = known.node(path[:-1])
+    if parent is None:
+        return None
+    close = difflib.get_close_matches(path[-1], list(parent.children), n=1, cutoff=0.75)
+    return dotted((*path[:-1], close[0])) if close else None
 
 
 def across_profiles(analyses: Sequence[tuple[Profile, Analysis]]) -> list[Finding]:

@@ -210,8 +210,18 @@ _WHOLE_VARIABLE = re.compile(
     r"\b(?:toYaml|toJson|tpl|range|with|include|merge|mustMerge|dig|get|hasKey|pick|omit)\s*"
     r"(?:\(\s*)?\$([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_-]+)*)\s*[\s|)}]"
 )
-# `.Values` passed on whole: `include "x" .Values`, `(dict "Values" .Values)`
+# A subtree piped into such a function, or handed to a named template.
+_PIPED = re.compile(
+    r"\$?\.Values((?:\.[A-Za-z0-9_-]+)*)\s*\|\s*"
+    r"(?:toYaml|toJson|toPrettyJson|toRawJson|tpl|b64enc|quote|keys|values|fromYaml)\b"
+)
+_INCLUDED = re.compile(
+    r"\b(?:include|template)\s+\"[^\"]*\"\s+\(?\s*\$?\.Values((?:\.[A-Za-z0-9_-]+)*)\s*[\s|)}]"
+)
+# `.Values` passed on whole: `include "x" .Values`, `(dict "Values" .Values)`; but
+# not `index .Values "a"`, `hasKey .Values "a"` or `get .Values "a"`, which name keys.
 _ALL_VALUES = re.compile(r"\$?\.Values\s*[\s|)}]")
+_NAMES_KEYS = re.compile(r"\b(?:index|hasKey|get|pluck)\s+\(?\s*$")
 
 
 def _dotted(text: str) -> ValuesPath:
@@ -236,8 +246,13 @@ def template_references(template: str, tree: Known) -> None:
         base = variables.get(match.group(1))
         if base is not None:
             tree.add((*base, *_dotted(match.group(2))), free=True)
-    if _ALL_VALUES.search(template):
-        tree.free = True
+    for pattern in (_PIPED, _INCLUDED):
+        for match in pattern.finditer(template):
+            tree.add(_dotted(match.group(1)), free=True)
+    for match in _ALL_VALUES.finditer(template):
+        if not _NAMES_KEYS.search(template, max(0, match.start() - 20), match.start()):
+            tree.free = True
+            break
 
 
 def defaults_tree(values: Any, tree: Known, path: ValuesPath = ()) -> None:
@@ -249,7 +264,9 @@ def defaults_tree(values: Any, tree: Known, path: ValuesPath = ()) -> None:
         for key, value in values.items():
             defaults_tree(value, tree, (*path, str(key)))
     elif values is None:
-        tree.add(path, free=True)
+        # A key whose default is null takes a map or a value; a chart with no
+        # values.yaml at all (path ()) declares nothing.
+        tree.add(path, free=bool(path))
     else:
         tree.add(path)
 

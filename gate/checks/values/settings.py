@@ -37,6 +37,41 @@ class Source:
     set_lines: dict[ValuesPath, int | None]
 
 
+def _string_keys(value: Any) -> Any:
+    """helm reads every map key as a string (`8080:` is "8080"); so does the analysis."""
+    if isinstance(value, dict):
+        return {_key_text(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+def _line(located: Located, path: ValuesPath) -> int | None:
+    """The line of a key whose text YAML read as something else (`on`, `8080`)."""
+    line = located.lines.get(path)
+    if line is not None:
+        return line
+    for written, number in located.lines.items():
+        if len(written) == len(path) and tuple(_as_key(p) for p in written) == path:
+            return number
+    return located.line_of(path)
+
+
+def _as_key(text: str | int) -> str | int:
+    if isinstance(text, int):
+        return text
+    try:
+        return _key_text(yaml.safe_load(text))
+    except yaml.YAMLError:
+        return text
+
+
 def set_path(key: str) -> ValuesPath:
     """helm's `--set` key syntax: dots separate keys, `\\.` is a literal dot."""
     parts, current, escaped = [], "", False
@@ -75,7 +110,7 @@ class ProfileValues:
         self.sources: list[Source] = []
         for file in profile.values:
             located = load_located(file, "values file")
-            data = located.data if isinstance(located.data, dict) else {}
+            data = _string_keys(located.data) if isinstance(located.data, dict) else {}
             self.sources.append(Source(str(file), data, located, {}))
         paths = [set_path(k) for k, _ in profile.set]
         lines = dict(zip(paths, profile.set_lines or [None] * len(paths), strict=False))
@@ -117,7 +152,7 @@ class ProfileValues:
     def location(self, key: Key) -> tuple[str, int | None]:
         source = self.source(key.source)
         if source.located is not None:
-            return source.file, source.located.line_of(key.path)
+            return source.file, _line(source.located, key.path)
         for length in range(len(key.path), 0, -1):
             if key.path[:length] in source.set_lines:
                 return source.file, source.set_lines[key.path[:length]]
