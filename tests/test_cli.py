@@ -10,12 +10,8 @@ hanging); everything that renders uses the pinned helms of `.tools/`.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +19,10 @@ import pytest
 import yaml
 
 from gate import __version__
+from tests.gate_cli import Run, run
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_CHARTS = Path(__file__).resolve().parent / "fixtures" / "charts"
-GATE = Path(sys.executable).parent / "gate"
 BACKSTAGE_CHART = REPO / "charts-under-test" / "backstage"
 DEPLOYMENT = "apps/v1/Deployment/backstage/neuroscale-backstage"
 FINDING_KEYS = {
@@ -52,36 +48,14 @@ BUILTIN_POLICIES = {
 }
 
 
-@dataclass(frozen=True)
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
 def gate(
     *args: str,
     cwd: Path = REPO,
     env: dict[str, str] | None = None,
     timeout: float = 120,
 ) -> Run:
-    """Run the installed `gate` console script; GATE_HELM is unset unless `env` sets it."""
-    environ = {k: v for k, v in os.environ.items() if k != "GATE_HELM"}
-    environ.update(env or {})
-    result = subprocess.run(
-        [str(GATE), *args],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return Run(result.returncode, result.stdout, result.stderr)
+    """Run gate as users do; GATE_HELM is unset unless `env` sets it."""
+    return run(*args, cwd=cwd, env=env, timeout=timeout)
 
 
 def assert_could_not_run(run: Run) -> None:

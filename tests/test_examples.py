@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import REPO
+from tests.gate_cli import run_gate
 
-GATE = [sys.executable, "-m", "gate"]
 FIELD_NOTES = {
     "prod-missing-title": "backstage-app-config-required",
     "prod-auth-disabled": "backstage-auth-policy-enabled-in-prod",
@@ -26,10 +25,7 @@ FIELD_NOTES = {
 def gate(
     *args: str, stdin: str | None = None, cwd: Path = REPO
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "GATE_HELM"}
-    return subprocess.run(
-        [*GATE, *args], capture_output=True, text=True, cwd=cwd, input=stdin, env=env, check=False
-    )
+    return run_gate(*args, stdin=stdin, cwd=cwd)
 
 
 def report(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:

@@ -13,18 +13,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.gate_cli import Run, run
+
 FIXTURE_CHARTS = Path(__file__).resolve().parent / "fixtures" / "charts"
 RANDOM_CHART = FIXTURE_CHARTS / "random-secret"
-GATE = Path(sys.executable).parent / "gate"
 DEPLOYMENT = "apps/v1/Deployment/default/app"
 SECRET = "v1/Secret/default/app-secret"
 IMAGE = "registry.example.com/team/app@sha256:" + "1" * 64
@@ -37,17 +35,6 @@ metadata:
 data:
   mode: fast
 """
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
 
 
 class Repo:
@@ -65,18 +52,9 @@ class Repo:
         (self.root / "gate.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
 
     def gate(self, *args: str) -> Run:
-        environ = {k: v for k, v in os.environ.items() if k != "GATE_HELM"}
-        result = subprocess.run(
-            [str(GATE), *args, "--helm", self.helm],
-            cwd=self.root,
-            env=environ,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run(*args, "--helm", self.helm, cwd=self.root)
         assert "Traceback" not in result.stderr, result.stderr
-        return Run(result.returncode, result.stdout, result.stderr)
+        return result
 
     def check_json(self, *args: str) -> tuple[Run, dict[str, Any]]:
         out = self.root / "report.json"

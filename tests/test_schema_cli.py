@@ -8,9 +8,7 @@ tests/fixtures/charts/schema-*; the vendored KServe CRD under tests/fixtures/crd
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -20,8 +18,8 @@ import yaml
 
 from gate.checks.schema.kubernetes import bundled_versions
 from tests.conftest import HELMS, REPO
+from tests.gate_cli import run_gate
 
-GATE = [sys.executable, "-m", "gate"]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TYPOS_CHART = FIXTURES / "charts" / "schema-typos"
 KSERVE_CHART = FIXTURES / "charts" / "schema-kserve"
@@ -149,17 +147,7 @@ spec:
 
 
 def gate(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "GATE_HELM"}
-    return subprocess.run(
-        [*GATE, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        input=stdin,
-        env=env,
-        check=False,
-        timeout=120,
-    )
+    return run_gate(*args, cwd=cwd, stdin=stdin)
 
 
 def report(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:

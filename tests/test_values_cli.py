@@ -3,11 +3,8 @@ subprocess, real Helm 3 and Helm 4 (the `helm_path` fixture), real charts."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +15,8 @@ from gate.config import load_config
 from gate.helm import find_helm
 from gate.pipeline import Gate, select
 from tests.conftest import REPO
+from tests.gate_cli import json_report, run_gate
 
-GATE = [sys.executable, "-m", "gate"]
 BACKSTAGE = REPO / "charts-under-test" / "backstage"
 FIXTURES = REPO / "tests" / "fixtures" / "charts"
 INCIDENT = REPO / "examples" / "incident" / "values-incident.yaml"
@@ -29,17 +26,10 @@ MISNESTED = ["appConfig", "startupProbe", "readinessProbe", "livenessProbe", "re
 def gate(
     *args: str, cwd: Path = REPO, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "GATE_HELM"}
-    environment.update(env or {})
-    return subprocess.run(
-        [*GATE, *args], capture_output=True, text=True, cwd=cwd, env=environment, check=False
-    )
+    return run_gate(*args, cwd=cwd, env=env)
 
 
-def report(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
-    assert "Traceback" not in result.stderr
-    assert "internal error" not in result.stderr, result.stderr
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+report = json_report
 
 
 def values_json(config: Path | str, helm: str, *extra: str, cwd: Path = REPO) -> tuple[int, Any]:
