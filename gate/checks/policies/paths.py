@@ -73,8 +73,8 @@ def _walk(node: Any, steps: tuple[Step, ...], path: Concrete) -> list[tuple[Conc
         if isinstance(node, list) and step < len(node):
             return _walk(node[step], rest, (*path, step))
         return []
-    if isinstance(node, dict) and step in node:
-        return _walk(node[step], rest, (*path, step))  # type: ignore[index]
+    if isinstance(step, str) and isinstance(node, dict) and step in node:
+        return _walk(node[step], rest, (*path, step))
     return []
 
 
