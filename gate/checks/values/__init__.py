@@ -84,41 +84,49 @@ class ValuesAnalysis:
         self.baseline = baseline
         self._render = render
         self.budget = budget
-        self.cache: dict[frozenset[Key], frozenset[tuple[str, str]] | None] = {}
+        # Renders by input: ("without" | "changed", the keys).
+        self.cache: dict[tuple[str, frozenset[Key]], frozenset[tuple[str, str]] | None] = {}
         self.result = Analysis(keys=len(self.values.all_leaves()))
         self.folder = Path(tempfile.mkdtemp(prefix="gate-values-"))
 
     # --- renders ------------------------------------------------------------------------
 
+    def _variant(self, how: str, group: frozenset[Key]) -> Profile:
+        if how == "without":
+            return self.values.without(group, self.folder)
+        return self.values.marked({k: _perturbed(self.values.value(k)) for k in group}, self.folder)
+
     def _fingerprints(
-        self, groups: Sequence[frozenset[Key]]
+        self, how: str, groups: Sequence[frozenset[Key]]
     ) -> list[frozenset[tuple[str, str]] | None]:
-        """Fingerprints of the profile without each group, rendering what is not cached."""
-        missing = [g for g in dict.fromkeys(groups) if g not in self.cache]
+        """Fingerprints of the profile with each group taken out (`without`) or given other
+        values (`changed`), rendering what is not cached."""
+        missing = [g for g in dict.fromkeys(groups) if (how, g) not in self.cache]
         allowed = max(0, self.budget - self.result.renders)
         todo, skipped = missing[:allowed], missing[allowed:]
         if todo:
-            rendered = self._render([self.values.without(g, self.folder) for g in todo])
+            rendered = self._render([self._variant(how, g) for g in todo])
             self.result.renders += len(todo)
             for group, (print_, _) in zip(todo, rendered, strict=True):
-                self.cache[group] = print_
+                self.cache[(how, group)] = print_
         for group in skipped:
             self.result.not_analysed += [dotted(k.path) for k in sorted(group, key=_order)]
         # A group the budget left unrendered counts as changed: never reported.
-        return [self.cache.get(g) if g not in skipped else None for g in groups]
+        return [self.cache.get((how, g)) if g not in skipped else None for g in groups]
 
-    def unchanged(self, groups: Sequence[list[Key]]) -> list[bool]:
-        prints = self._fingerprints([frozenset(g) for g in groups])
+    def unchanged(self, groups: Sequence[list[Key]], how: str = "without") -> list[bool]:
+        prints = self._fingerprints(how, [frozenset(g) for g in groups])
         return [p == self.baseline for p in prints]
 
-    def without_effect(self, keys: list[Key]) -> list[Key]:
-        """The keys whose removal changes nothing: whole groups first, halves on demand."""
+    def without_effect(self, keys: list[Key], how: str = "without") -> list[Key]:
+        """The keys for which the rendering stays the same when they are taken out (or, with
+        `changed`, given other values): whole groups first, halves on demand."""
         if not keys:
             return []
         found: list[Key] = []
         pending = [keys]
         while pending:
-            verdicts = self.unchanged(pending)
+            verdicts = self.unchanged(pending, how)
             following: list[list[Key]] = []
             for group, same in zip(pending, verdicts, strict=True):
                 if same:
@@ -153,7 +161,11 @@ class ValuesAnalysis:
         return candidates
 
     def unknown_keys(self) -> list[Key]:
-        confirmed = self.without_effect(self.unknown_candidates())
+        # Taking a key out changes nothing when its value equals what the chart would use
+        # anyway (false, "", 0), even if the chart reads it; so an unknown key must also
+        # leave the rendering unchanged when given another value.
+        removable = self.without_effect(self.unknown_candidates())
+        confirmed = self.without_effect(removable, how="changed")
         for key in confirmed:
             file, line = self.values.location(key)
             suggestion = suggest(self.known, key.path)
@@ -288,6 +300,21 @@ class ValuesAnalysis:
 
 def _order(key: Key) -> tuple[int, ValuesPath]:
     return (key.source if key.source != SET else 10**6, key.path)
+
+
+def _perturbed(value: Any) -> Any:
+    """Another value of the same shape: what a chart that reads the key would notice."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 7
+    if isinstance(value, str):
+        return value + "-gate-changed" if value else "gate-changed"
+    if isinstance(value, dict):
+        return {k: _perturbed(v) for k, v in value.items()} or {"gate-changed": True}
+    if isinstance(value, list):
+        return [_perturbed(v) for v in value] or ["gate-changed"]
+    return "gate-changed"  # null
 
 
 def _marker(value: Any, number: int) -> Any:

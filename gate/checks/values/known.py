@@ -197,8 +197,12 @@ def read_chart(folder: Path) -> ChartFiles:
 _REFERENCE = re.compile(r"\.Values((?:\.[A-Za-z0-9_-]+)+)")
 # `index .Values "a" "b"` and `index .Values.a "b"`
 _INDEX = re.compile(r'index\s+\$?\.Values((?:\.[A-Za-z0-9_-]+)*)((?:\s+"[^"]*")+)')
-# `$x := .Values.a.b` then `$x.c`
-_ASSIGN = re.compile(r"\$([A-Za-z0-9_]+)\s*:?=\s*\$?\.Values((?:\.[A-Za-z0-9_-]+)+)")
+# `$x := .Values.a.b` (or `$x := default dict .Values.a.b`) then `$x.c`
+_ASSIGN = re.compile(r"\$([A-Za-z0-9_]+)\s*:?=[^}]*?\$?\.Values((?:\.[A-Za-z0-9_-]+)+)")
+# `(.Values.a).b`: a field of a parenthesised value
+_PARENTHESISED = re.compile(r"\(\s*\$?\.Values((?:\.[A-Za-z0-9_-]+)+)\s*\)((?:\.[A-Za-z0-9_-]+)+)")
+# `dig "x" "y" default .Values.a`, `pluck "x" .Values.a`: keys named as strings
+_DUG = re.compile(r"\b(?:dig|pluck)\b[^}]*?\$?\.Values((?:\.[A-Za-z0-9_-]+)+)")
 _VARIABLE = re.compile(r"\$([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_-]+)+)")
 # A subtree handed whole to a function that reads keys gate cannot see.
 _WHOLE = re.compile(
@@ -228,10 +232,17 @@ def _dotted(text: str) -> ValuesPath:
     return tuple(part for part in text.split(".") if part)
 
 
-def template_references(template: str, tree: Known) -> None:
-    """Add what one template reads from .Values to `tree`."""
+def template_references(template: str, tree: Known, library: bool = False) -> None:
+    """Add what one template reads from .Values to `tree`. A library chart's helpers
+    handle `.Values` generically (Bitnami's `common.utils.getValueFromKey`); that they
+    pass it on whole says nothing about the including chart, so it is not taken as
+    reading everything."""
     for match in _REFERENCE.finditer(template):
         tree.add(_dotted(match.group(1)))
+    for match in _PARENTHESISED.finditer(template):
+        tree.add((*_dotted(match.group(1)), *_dotted(match.group(2))))
+    for match in _DUG.finditer(template):
+        tree.add(_dotted(match.group(1)), free=True)
     for match in _INDEX.finditer(template):
         keys = tuple(re.findall(r'"([^"]*)"', match.group(2)))
         tree.add((*_dotted(match.group(1)), *keys))
@@ -249,7 +260,7 @@ def template_references(template: str, tree: Known) -> None:
     for pattern in (_PIPED, _INCLUDED):
         for match in pattern.finditer(template):
             tree.add(_dotted(match.group(1)), free=True)
-    for match in _ALL_VALUES.finditer(template):
+    for match in [] if library else _ALL_VALUES.finditer(template):
         if not _NAMES_KEYS.search(template, max(0, match.start() - 20), match.start()):
             tree.free = True
             break
@@ -296,8 +307,9 @@ def known_tree(chart: ChartFiles) -> Known:
     tree.add(("tags",), free=True)  # helm reads tags.* to enable dependencies
     defaults_tree(chart.values, tree)
     schema_tree(chart.schema, tree)
+    library = chart.chart.get("type") == "library"
     for template in chart.templates:
-        template_references(template, tree)
+        template_references(template, tree, library)
     dependencies = chart.chart.get("dependencies") or []
     for dependency in dependencies if isinstance(dependencies, list) else []:
         if isinstance(dependency, Mapping) and isinstance(dependency.get("condition"), str):

@@ -226,7 +226,9 @@ def test_all_unknown_keys_ignored_cost_one_render(tmp_path: Path) -> None:
     result, helm = run(tmp_path, MISNESTED)
     found = by_path(result, "values-unknown-key")
     assert sorted(found) == ["imagetag", "metrics.intervall", "web"]
-    assert helm.renders == 1  # all three taken out together, and nothing changed
+    # all three taken out together (nothing changed), then all three given other values
+    # together (nothing changed): a key the chart reads would show in one of the two
+    assert helm.renders == 2
     assert helm.rendered[0]["replicas"] == 2  # the known key stays in
     assert "web" not in helm.rendered[0]
     file = str(tmp_path / "prod-0.yaml")
@@ -269,8 +271,9 @@ def test_groups_are_split_only_where_the_rendering_changes(tmp_path: Path) -> No
     assert sorted(by_path(result)) == keys
     # 9 candidates, one of them read: the whole group (changes), its halves of 4 and 5
     # (the 5 change), their halves of 2 and 3 (the 2 change), then the 2 keys alone:
-    # 1 + 2 + 2 + 2 renders, fewer than one per key.
-    assert helm.renders == 7
+    # 1 + 2 + 2 + 2 renders, and one more giving the 3 unread keys other values:
+    # fewer than one per key.
+    assert helm.renders == 8
 
 
 def test_each_unknown_key_reported_once_at_its_highest_unknown_level(tmp_path: Path) -> None:
@@ -569,3 +572,21 @@ def test_the_real_analyses_of_two_profiles_sharing_a_base_file(tmp_path: Path) -
     assert finding.severity is Severity.WARNING
     assert "staging, prod" in finding.message
     assert not [f for f in findings if f.path == "probe.delay"]
+
+
+def test_a_read_key_set_to_what_the_chart_uses_anyway_is_not_unknown(tmp_path: Path) -> None:
+    """Taking out `feature.enabled: false` changes nothing even though the chart reads it
+    (through a construct the static tree does not follow); giving it another value does,
+    so it is not reported as unknown."""
+
+    def templates(values: Values) -> Objects:
+        objects = fake_templates(values)
+        if (values.get("feature") or {}).get("enabled"):  # read; unseen by the static tree
+            objects["v1/ConfigMap/default/feature"] = {"on": True}
+        return objects
+
+    prof = profile(tmp_path, "feature:\n  enabled: false\nghost: 1\n")
+    values, _ = analysis(tmp_path, prof, helm=FakeHelm(templates=templates))
+    assert [c.path for c in values.unknown_candidates()] == [("feature",), ("ghost",)]
+    result = values.run(no_effect=False)
+    assert sorted(by_path(result, "values-unknown-key")) == ["ghost"]
