@@ -118,9 +118,9 @@ _COMMON = (
         "formats",
         multiple=True,
         metavar="FORMAT[:PATH]",
-        help="text, json or markdown; repeatable; no PATH means stdout.",
+        help="text, json, junit, sarif, github or markdown; repeatable; no PATH means stdout.",
     ),
-    click.option("--quiet", is_flag=True, help="Only what failed, and the verdict."),
+    click.option("--quiet", is_flag=True, help="Only the errors, and the verdict."),
     click.option("--no-color", is_flag=True, help="Never colour the output."),
     click.option("--debug", is_flag=True, help="Show tracebacks."),
 )
@@ -196,8 +196,15 @@ def write_reports(report: Report, common: Common) -> None:
             click.echo(known[output.format](report, style), nl=False)
         else:
             text = known[output.format](report, Style(color=False, quiet=common.quiet))
-            output.path.parent.mkdir(parents=True, exist_ok=True)
-            output.path.write_text(text, encoding="utf-8")
+            try:
+                output.path.parent.mkdir(parents=True, exist_ok=True)
+                output.path.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise GateError(
+                    f"the {output.format} report cannot be written there ({exc.strerror or exc}); "
+                    "pick another --format path",
+                    output.path,
+                ) from None
 
 
 def _say_render_failures(report: Report) -> None:

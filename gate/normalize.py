@@ -18,10 +18,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import yaml
-
 from gate.checks.policies.paths import Concrete, PolicyPath
 from gate.model import RenderedObject
+from gate.yamlload import dump_yaml
 
 NONDETERMINISTIC = "<nondeterministic>"
 IGNORED = "<ignored>"
@@ -53,30 +52,8 @@ def sort_key(obj: RenderedObject) -> tuple[int, str, str, str, str]:
     )
 
 
-_Dumper: type[yaml.SafeDumper] = type(
-    "_Dumper", (getattr(yaml, "CSafeDumper", yaml.SafeDumper),), {}
-)
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    # A block scalar cannot carry trailing spaces or tabs faithfully; those stay quoted.
-    if "\n" in value and all(line == line.rstrip() for line in value.splitlines()):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def dump_body(body: Any) -> str:
-    return yaml.dump(
-        body,
-        Dumper=_Dumper,
-        sort_keys=True,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=2**30,  # never wrap
-    )
+    return dump_yaml(body)
 
 
 _CANONICAL = json.JSONEncoder(

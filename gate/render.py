@@ -113,7 +113,7 @@ def template_args(
     for key, value in profile.set:
         # --set-json keeps the YAML type the user wrote: "1.2.3" stays a string,
         # 3 stays a number, a list stays a list.
-        args += ["--set-json", f"{key}={json.dumps(value)}"]
+        args += ["--set-json", f"{key}={json.dumps(value, default=str)}"]
     return args
 
 

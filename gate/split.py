@@ -20,7 +20,7 @@ import yaml
 from gate.model import CLUSTER_SCOPED_KINDS, RenderedObject
 from gate.yamlload import DuplicateKeyError, parse_document
 
-_DOC_START = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
+_DOC_START = re.compile(r"^---[ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE)
 _SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.MULTILINE)
 _CONTENT = re.compile(r"^(?![ \t]*(?:#|$)).", re.MULTILINE)
 

@@ -11,6 +11,7 @@ Two entry points with different needs:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,3 +153,44 @@ def load_located_all(path: Path, what: str = "this file") -> Iterator[Located]:
             yield _located(node, str(path))
         except yaml.YAMLError as exc:
             raise _yaml_error(exc, path, what) from None
+
+
+# --- writing ------------------------------------------------------------------------------
+
+_Dumper: type[yaml.SafeDumper] = type(
+    "_Dumper", (getattr(yaml, "CSafeDumper", yaml.SafeDumper),), {}
+)
+
+# Plain scalars that helm's YAML reader (Go, YAML 1.1 booleans and 1.2 numbers) would
+# not read back as the same string, though PyYAML writes them unquoted.
+_AMBIGUOUS = re.compile(
+    r"^(?:y|Y|n|N|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE"
+    r"|~|null|Null|NULL|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"
+    r"|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$"
+)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    # A block scalar cannot carry trailing spaces or tabs faithfully; those stay quoted.
+    if "\n" in value and all(line == line.rstrip() for line in value.splitlines()):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    if _AMBIGUOUS.match(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any, sort_keys: bool = True) -> str:
+    """YAML that PyYAML and helm both read back as `data`: block style, multi-line
+    strings as `|` blocks, strings that look like booleans or numbers quoted, no wrapping."""
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=sort_keys,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=2**30,
+    )

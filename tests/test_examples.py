@@ -201,3 +201,24 @@ def test_exemptions_matched_expired_and_unused(helm_path: str, exemption_config:
     unused = [f for f in findings if f["rule"] == "exemption-unused"]
     assert len(unused) == 1 and unused[0]["severity"] == "warning"
     assert "resource-requests" in unused[0]["message"]
+
+
+def test_a_date_in_set_is_passed_as_its_text(helm_path: str, tmp_path: Path) -> None:
+    config = tmp_path / "gate.yaml"
+    config.write_text(
+        f"targets:\n  - name: b\n    chart: {REPO / 'charts-under-test' / 'backstage'}\n"
+        "    profiles:\n      p:\n        values: [values-prod.yaml]\n"
+        "        set: {backstage.backstage.podAnnotations.released: 2024-01-01}\n",
+        encoding="utf-8",
+    )
+    result = gate("render", "b", "--config", str(config), "--helm", helm_path, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'released: "2024-01-01"' in result.stdout or "released: '2024-01-01'" in result.stdout
+
+
+def test_a_report_path_that_is_a_folder_is_exit_2(tmp_path: Path) -> None:
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    result = gate("validate", str(manifest), "--format", f"json:{tmp_path}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "cannot be written" in result.stderr and "Traceback" not in result.stderr

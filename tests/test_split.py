@@ -388,3 +388,11 @@ def test_split_real_helm_rendering(helm_path: str, repo: Path, tmp_path: Path) -
             previous -= 1
         header = lines[previous + 1 : obj.line - 1]
         assert f"# Source: {obj.source}" in header
+
+
+def test_crlf_streams_split_like_lf_ones() -> None:
+    crlf = (
+        "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: a\r\n---\r\n"
+        "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: b\r\n"
+    )
+    assert [o.name for o in split_stream(crlf)] == ["a", "b"]

@@ -293,3 +293,39 @@ def test_load_located_all_missing_file(tmp_path: Path) -> None:
     with pytest.raises(GateError) as info:
         list(load_located_all(tmp_path / "gone.yaml", "policy file"))
     assert "does not exist" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "y",
+        "N",
+        "yes",
+        "Off",
+        "true",
+        "~",
+        "null",
+        "1e3",
+        "0o17",
+        "0x1F",
+        "010",
+        "12:30",
+        ".inf",
+        "1.5",
+        "-3",
+    ],
+)
+def test_dump_quotes_strings_helm_would_read_as_something_else(text: str) -> None:
+    from gate.yamlload import dump_yaml
+
+    written = dump_yaml({"k": text})
+    assert written.strip() in (f'k: "{text}"', f"k: '{text}'")
+    assert yaml.safe_load(written) == {"k": text}
+
+
+def test_dump_keeps_plain_strings_and_blocks() -> None:
+    from gate.yamlload import dump_yaml
+
+    written = dump_yaml({"a": "hello", "b": "1.2.3", "c": "line one\nline two\n"})
+    assert "a: hello\n" in written and "b: 1.2.3\n" in written
+    assert "c: |\n  line one\n  line two\n" in written

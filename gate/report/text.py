@@ -69,8 +69,10 @@ def format_report(report: Report, style: Style) -> str:
     out: list[str] = []
     for run in report.runs:
         findings = grouped.pop((run.target, run.profile), [])
-        if style.quiet and not findings:
-            continue
+        if style.quiet:  # only what fails the gate
+            findings = [f for f in findings if f.fails_gate]
+            if not findings and run.rendered:
+                continue
         out.append(_run_header(run, findings, style))
         for finding in findings:
             out += _finding(finding, style)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import re
 import shutil
 import tempfile
@@ -209,12 +210,11 @@ class ValuesAnalysis:
                     Severity.WARNING,
                     f"set again later ({later}), so this value is never used",
                 )
-            elif _lookup(defaults, leaf.path) == self.values.value(leaf):
+            elif (before := self._before(leaf, defaults)) is not None:
                 self._no_effect(
                     leaf,
                     Severity.INFO,
-                    f"equals the chart default ({_show(self.values.value(leaf))}), "
-                    "so it is redundant",
+                    f"equals {before} ({_show(self.values.value(leaf))}), so it is redundant",
                 )
             else:
                 remaining.append(leaf)
@@ -225,6 +225,18 @@ class ValuesAnalysis:
                 Severity.WARNING,
                 "taking it out leaves the rendering unchanged (a dead setting)",
             )
+
+    def _before(self, leaf: Key, defaults: Any) -> str | None:
+        """Where the value this key would have without it comes from, when that value is
+        the same as the one it sets: the chart default, or an earlier values file."""
+        value, origin = _lookup(defaults, leaf.path), "the chart default"
+        order = self.values.indexes()
+        for earlier in order[: order.index(leaf.source)]:
+            found = _lookup(self.values.source(earlier).data, leaf.path)
+            if found is not _ABSENT:
+                file, line = self.values.location(Key(earlier, leaf.path))
+                value, origin = found, f"what {file}:{line} already sets"
+        return origin if _same(value, self.values.value(leaf)) else None
 
     def _overridden_by(self, leaf: Key) -> str | None:
         order = self.values.indexes()
@@ -338,6 +350,13 @@ def _lookup(data: Any, path: ValuesPath) -> Any:
 
 
 _ABSENT = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as helm sees values: `true` is not 1, `1` is not "1"."""
+    if a is _ABSENT or b is _ABSENT:
+        return False
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
 def _show(value: Any) -> str:

@@ -16,7 +16,7 @@ import yaml
 
 from gate.checks.values.known import ValuesPath
 from gate.config import Profile
-from gate.yamlload import Located, load_located
+from gate.yamlload import Located, dump_yaml, load_located
 
 SET = -1  # the source index of gate.yaml `set` entries
 
@@ -180,7 +180,7 @@ class ProfileValues:
                 change(data, (index, path))
             descriptor, name = tempfile.mkstemp(suffix=".yaml", dir=folder)
             with open(descriptor, "w", encoding="utf-8") as handle:
-                yaml.safe_dump(data, handle, sort_keys=False, allow_unicode=True)
+                handle.write(dump_yaml(data, sort_keys=False))
             files.append(Path(name))
         entries = self.profile.set
         if SET in by_source:
@@ -220,4 +220,7 @@ def _flatten_set(data: dict[str, Any], prefix: ValuesPath = ()) -> Iterator[tupl
         if isinstance(value, dict) and value:
             yield from _flatten_set(value, path)
         else:
-            yield ".".join(p.replace(".", "\\.") for p in path), json.loads(json.dumps(value))
+            yield (
+                ".".join(p.replace(".", "\\.") for p in path),
+                json.loads(json.dumps(value, default=str)),
+            )

@@ -590,3 +590,15 @@ def test_a_read_key_set_to_what_the_chart_uses_anyway_is_not_unknown(tmp_path: P
     assert [c.path for c in values.unknown_candidates()] == [("feature",), ("ghost",)]
     result = values.run(no_effect=False)
     assert sorted(by_path(result, "values-unknown-key")) == ["ghost"]
+
+
+def test_redundant_means_equal_to_what_the_earlier_sources_give(tmp_path: Path) -> None:
+    base = "replicas: 5\nprobe:\n  enabled: false\n"
+    later = "replicas: 1\nprobe:\n  enabled: false\n"  # the chart's default is 1
+    values, _ = analysis(tmp_path, profile(tmp_path, base, later))
+    result = values.run(no_effect=True)
+    later_file = str(tmp_path / "prod-1.yaml")
+    info = [f for f in result.findings if f.severity is Severity.INFO and f.file == later_file]
+    # replicas 1 equals the chart default, but the base file set 5: it is not redundant
+    assert [f.path for f in info] == ["probe.enabled"]
+    assert "already sets" in info[0].message
