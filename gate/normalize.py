@@ -66,12 +66,24 @@ def digest(body: Any) -> str:
     return hashlib.sha256(_CANONICAL.encode(body).encode("utf-8")).hexdigest()[:16]
 
 
-def document(obj: RenderedObject) -> str:
-    return f"---\n# Source: {obj.source}\n# Object: {obj.identity}\n{dump_body(obj.body)}"
+def keyed(objects: Iterable[RenderedObject]) -> list[tuple[str, RenderedObject]]:
+    """Objects in golden order with a unique key: the identity, and `#2`, `#3` for a
+    second and third object of the same identity (two templates rendering one name),
+    so neither can hide the other's drift."""
+    seen: dict[str, int] = {}
+    result = []
+    for obj in sorted(objects, key=sort_key):
+        count = seen[obj.identity] = seen.get(obj.identity, 0) + 1
+        result.append((obj.identity if count == 1 else f"{obj.identity}#{count}", obj))
+    return result
+
+
+def document(key: str, obj: RenderedObject) -> str:
+    return f"---\n# Source: {obj.source}\n# Object: {key}\n{dump_body(obj.body)}"
 
 
 def normalize(objects: Iterable[RenderedObject]) -> str:
-    return "".join(document(obj) for obj in sorted(objects, key=sort_key))
+    return "".join(document(key, obj) for key, obj in keyed(objects))
 
 
 # --- masking --------------------------------------------------------------------------------

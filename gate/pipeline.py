@@ -45,7 +45,15 @@ from gate.golden import (
 )
 from gate.helm import Helm
 from gate.model import Category, Finding, RenderedObject, Severity
-from gate.normalize import digest, fingerprint, mask, normalize, sort_key, unstable_paths
+from gate.normalize import (
+    digest,
+    fingerprint,
+    keyed,
+    mask,
+    normalize,
+    sort_key,
+    unstable_paths,
+)
 from gate.render import Rendering, chart_file, may_be_random, render_all
 from gate.report import Report, RunLine, Summary
 from gate.split import SplitError, StreamContext, split_stream
@@ -263,7 +271,7 @@ class Gate:
             if old != text:
                 write_atomically(path, text)
             remember_digests(
-                self.cache, path, text, {o.identity: digest(o.body) for o in split.normalized}
+                self.cache, path, text, {k: digest(o.body) for k, o in keyed(split.normalized)}
             )
             status = "created" if old is None else ("unchanged" if old == text else "updated")
             writes.append(GoldenWrite(path, status))

@@ -704,3 +704,16 @@ def test_a_failed_rendering_creates_no_file_at_all(three: Gate) -> None:
         three.write_golden(splits_for(three, 1, failed="two"))
 
     assert not three.config.golden.dir.exists() or files_of(three) == {}
+
+
+def test_two_objects_with_one_identity_each_keep_their_drift(tmp_path: Path) -> None:
+    first = rendered(config_map("same", {"a": "1"}).body, source="shop/templates/one.yaml")
+    second = rendered(config_map("same", {"b": "2"}).body, source="shop/templates/two.yaml")
+    path = tmp_path / "shop" / "prod.yaml"
+    write_golden_file(path, [first, second])
+    golden = read_golden(path)
+    assert golden is not None
+    assert sorted(golden.objects) == [first.identity, f"{first.identity}#2"]
+    changed = rendered(config_map("same", {"a": "9"}).body, source="shop/templates/one.yaml")
+    findings = compare([changed, second], golden, "shop", "prod")
+    assert len(findings) == 1 and "data.a: 1 → 9" in findings[0].message

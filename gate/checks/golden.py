@@ -21,7 +21,7 @@ from deepdiff import DeepDiff
 from gate.checks.policies.paths import format_path
 from gate.golden import GoldenFile
 from gate.model import Category, Finding, RenderedObject, Severity
-from gate.normalize import digest
+from gate.normalize import digest, keyed
 
 NOT_SET = object()
 
@@ -109,7 +109,7 @@ def compare(
     objects: Sequence[RenderedObject], golden: GoldenFile, target: str, profile: str
 ) -> list[Finding]:
     """One golden-drift finding per added, removed or changed object."""
-    today = {obj.identity: obj for obj in objects}
+    today = dict(keyed(objects))
     findings: list[Finding] = []
     file = str(golden.path)
 
