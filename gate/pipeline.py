@@ -25,6 +25,7 @@ from gate.checks.policies.loader import load_policies
 from gate.checks.policies.model import Policy
 from gate.checks.policies.paths import Concrete, compile_path
 from gate.checks.schema import SchemaCheck
+from gate.checks.schema.kubernetes import builtin_kinds
 from gate.checks.values import (
     Analysis,
     Rendered,
@@ -192,6 +193,12 @@ class Gate:
             if error.file is not None:
                 raise
             raise GateError(f"helm.kube_version: {error.message}", config.file) from None
+        # helm template answers `.Capabilities.APIVersions.Has "apps/v1/Deployment"` with
+        # false (it knows group/versions only); a cluster of that version says true.
+        served = builtin_kinds(config.helm.kube_version)
+        extra = tuple(v for v in served if v not in config.helm.api_versions)
+        helm = dataclasses.replace(config.helm, api_versions=(*config.helm.api_versions, *extra))
+        config = dataclasses.replace(config, helm=helm)
         return cls(config, policies, Tuning(config.overrides, known, config.file), schema)
 
     @staticmethod

@@ -106,8 +106,8 @@ def template_args(
         settings.kube_version,
         "--include-crds",
     ]
-    for api_version in settings.api_versions:
-        args += ["--api-versions", api_version]
+    if settings.api_versions:  # one comma-separated flag: hundreds of kinds stay readable
+        args += ["--api-versions", ",".join(settings.api_versions)]
     for values_file in profile.values:
         args += ["--values", str(values_file)]
     for key, value in profile.set:

@@ -149,7 +149,7 @@ def test_order_does_not_depend_on_helm_order() -> None:
 def test_each_document_has_separator_source_and_object_comment() -> None:
     (one,) = deployment("abc")[:1]
 
-    text = document(one)
+    text = document(one.identity, one)
 
     lines = text.splitlines()
     assert lines[:3] == [

@@ -112,3 +112,19 @@ def _kind_matches(schema: dict[str, Any], api_version: str, kind: str) -> bool:
         if gvk.get("kind") == kind and gvk.get("version") == version and gvk.get("group") == group:
             return True
     return not schema.get("x-kubernetes-group-version-kind")
+
+
+@functools.cache
+def builtin_kinds(kube_version: str) -> tuple[str, ...]:
+    """`group/version/Kind` of every built-in kind the version serves (`apps/v1/Deployment`,
+    `v1/Service`): what a real cluster answers to `.Capabilities.APIVersions.Has`."""
+    definitions = json.loads((schema_folder(kube_version) / "_definitions.json").read_text("utf-8"))
+    found = set()
+    for schema in definitions.get("$defs", {}).values():
+        for gvk in (
+            schema.get("x-kubernetes-group-version-kind", []) if isinstance(schema, dict) else []
+        ):
+            group, version, kind = gvk.get("group", ""), gvk.get("version"), gvk.get("kind")
+            if version and kind and not kind.endswith("List"):
+                found.add(f"{group}/{version}/{kind}" if group else f"{version}/{kind}")
+    return tuple(sorted(found))
