@@ -74,6 +74,7 @@ class RenderedObject:
     file: str = ""
     doc_index: int = 0
     line: int = 1
+    source_index: int = 0  # the how-many-th document rendered from `source`, from 0
 
     @property
     def identity(self) -> str:

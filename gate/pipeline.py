@@ -160,7 +160,7 @@ LineFor = Callable[[RenderedObject, Concrete], "int | None"]
 
 
 def _template_line(obj: RenderedObject, path: Concrete) -> int | None:
-    return template_line(obj.file, path)
+    return template_line(obj.file, path, obj.source_index)
 
 
 def run_line(split: Split) -> RunLine:

@@ -9,6 +9,7 @@ call to `parse_document`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,12 +79,16 @@ def split_stream(stream: str, context: StreamContext | None = None) -> list[Rend
     """Every Kubernetes object in `stream`, in stream order; `kind: List` expanded."""
     context = context or StreamContext()
     objects: list[RenderedObject] = []
+    per_source: dict[str, int] = {}
     for doc_index, chunk in enumerate(_chunks(stream)):
         body = _parse(chunk)
         if body is None:
             continue
+        occurrence = per_source.get(chunk.source, 0)
+        per_source[chunk.source] = occurrence + 1
         for item in _expand(body, chunk):
-            objects.append(_rendered_object(item, chunk, doc_index, context))
+            obj = _rendered_object(item, chunk, doc_index, context)
+            objects.append(dataclasses.replace(obj, source_index=occurrence))
     return objects
 
 

@@ -222,3 +222,23 @@ def test_a_report_path_that_is_a_folder_is_exit_2(tmp_path: Path) -> None:
     result = gate("validate", str(manifest), "--format", f"json:{tmp_path}", cwd=tmp_path)
     assert result.returncode == 2
     assert "cannot be written" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_finding_in_a_templates_second_document_points_into_that_document(
+    helm_path: str, tmp_path: Path
+) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: md\nversion: 0.1.0\n")
+    (chart / "templates" / "a.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: one\nspec:\n  containers:\n"
+        "    - name: c\n      image: nginx:1.27\n"
+        "---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: two\nspec:\n  containers:\n"
+        "    - name: c\n      image: nginx:latest\n"
+    )
+    (tmp_path / "gate.yaml").write_text("targets:\n  - name: md\n    chart: chart\n")
+    result = gate("check", "--helm", helm_path, "--format", "json", cwd=tmp_path)
+    (latest,) = [f for f in report(result)["findings"] if f["rule"] == "image-tag-not-latest"]
+    assert latest["object"] == "v1/Pod/default/two"
+    assert latest["line"] == 16  # the second document's `image:` line

@@ -396,3 +396,16 @@ def test_crlf_streams_split_like_lf_ones() -> None:
         "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: b\r\n"
     )
     assert [o.name for o in split_stream(crlf)] == ["a", "b"]
+
+
+def test_each_document_knows_its_place_among_its_templates_documents() -> None:
+    stream = (
+        "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+        "---\n# Source: c/templates/b.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\n"
+        "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: Pod\nmetadata: {name: z}\n"
+    )
+    assert [(o.name, o.source_index) for o in split_stream(stream)] == [
+        ("x", 0),
+        ("y", 0),
+        ("z", 1),
+    ]

@@ -39,13 +39,34 @@ def key_line(lines: Sequence[str], path: Concrete, start: int = 0) -> int | None
     return found
 
 
-def template_line(file: str, path: Concrete) -> int | None:
+_YAML_KEY = re.compile(r"^\s*(?:-\s+)?[\w\"'.-]+\s*:")
+
+
+@functools.lru_cache(maxsize=512)
+def _document_starts(file: str) -> tuple[int, ...]:
+    """The first line (0-based) of each document of a template that holds YAML keys;
+    a leading `---` or a `{{- if }}` line before it does not count as a document."""
+    lines = _file_lines(file) or ()
+    starts: list[int] = []
+    begin = 0
+    for number, line in enumerate([*lines, "---"]):
+        if line.startswith("---"):
+            if any(_YAML_KEY.match(text) for text in lines[begin:number]):
+                starts.append(begin)
+            begin = number + 1
+    return tuple(starts)
+
+
+def template_line(file: str, path: Concrete, occurrence: int = 0) -> int | None:
     """The line of the template that writes the failing path's deepest key, else 1.
 
     A rendered value cannot be traced back to a template line exactly; the key
-    that holds it (`startupProbe:`, `image:`) is where a reader starts.
+    that holds it (`startupProbe:`, `image:`) is where a reader starts. For the
+    n-th document a template rendered, the search starts at its n-th document.
     """
     lines = _file_lines(file) if file else None
     if lines is None:
         return None
-    return key_line(lines, path) or 1
+    starts = _document_starts(file)
+    start = starts[occurrence] if 0 < occurrence < len(starts) else 0
+    return key_line(lines, path, start) or key_line(lines, path) or (start + 1)
