@@ -241,4 +241,4 @@ def test_a_finding_in_a_templates_second_document_points_into_that_document(
     result = gate("check", "--helm", helm_path, "--format", "json", cwd=tmp_path)
     (latest,) = [f for f in report(result)["findings"] if f["rule"] == "image-tag-not-latest"]
     assert latest["object"] == "v1/Pod/default/two"
-    assert latest["line"] == 16  # the second document's `image:` line
+    assert latest["line"] == 17  # the second document's `image:` line
