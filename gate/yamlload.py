@@ -11,6 +11,7 @@ Two entry points with different needs:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -130,13 +131,20 @@ def _read(path: Path, what: str) -> str:
 
 
 def load_located(path: Path, what: str = "this file") -> Located:
-    """One YAML document from a file people write, with key lines."""
+    """One YAML document from a file people write, with key lines. A file read before
+    and unchanged since (a values file checked at load, then analysed) is not parsed
+    again; callers copy before they change the data."""
     text = _read(path, what)
+    return _parse_located(str(path), text, what)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_located(file: str, text: str, what: str) -> Located:
     try:
         node = yaml.compose(text, Loader=_BaseLoader)
-        return _located(node, str(path))
+        return _located(node, file)
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, path, what) from None
+        raise _yaml_error(exc, file, what) from None
 
 
 def load_located_all(path: Path, what: str = "this file") -> Iterator[Located]:

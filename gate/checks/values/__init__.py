@@ -17,6 +17,7 @@ overrides) only decide which renders are worth making:
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import json
@@ -50,6 +51,17 @@ _NUMBER_BASE = 987_000
 _NUMBER_MARK = re.compile(r"(?<![\d.])987(\d{3})(?![\d.])")
 
 
+_KNOWN_TREES: dict[Path, Known] = {}
+
+
+def known_tree_of(folder: Path, chart: ChartFiles) -> Known:
+    """The known tree of a chart, built once per process (every profile shares it, as
+    `read_chart` shares the chart's files); callers copy before they add to it."""
+    if folder not in _KNOWN_TREES:
+        _KNOWN_TREES[folder] = known_tree(chart)
+    return _KNOWN_TREES[folder]
+
+
 def dotted(path: ValuesPath) -> str:
     return ".".join(p.replace(".", "\\.") for p in path)
 
@@ -79,7 +91,7 @@ class ValuesAnalysis:
         self.target, self.profile = target, profile
         self.values = ProfileValues(profile, config_file)
         self.chart = chart
-        self.known: Known = known_tree(chart)
+        self.known: Known = copy.deepcopy(known_tree_of(target.chart, chart))
         for path in free_form:
             self.known.add(set_path(path), free=True)
         self.baseline = baseline
