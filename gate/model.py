@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 
@@ -53,6 +54,17 @@ CLUSTER_SCOPED_KINDS = frozenset(
 )
 
 
+def chart_file(chart: Path, source: str) -> str:
+    """Map helm's `# Source: chartname/templates/x.yaml` to the file under the chart folder."""
+    _, _, inside = source.partition("/")
+    return str(chart / inside) if inside else str(chart)
+
+
+def short_identity(identity: str) -> str:
+    """`apps/v1/Deployment/ns/name` -> `Deployment/ns/name`, as exemptions and people write it."""
+    return "/".join(identity.split("/")[-3:]) if identity.count("/") >= 3 else identity
+
+
 @dataclass(frozen=True)
 class RenderedObject:
     """One Kubernetes object out of a rendered stream.
@@ -84,7 +96,7 @@ class RenderedObject:
     @property
     def short_identity(self) -> str:
         """`Deployment/backstage/web`, as exemptions and people write it."""
-        return f"{self.kind}/{self.namespace}/{self.name}"
+        return short_identity(self.identity)
 
 
 @dataclass(frozen=True)

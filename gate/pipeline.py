@@ -45,7 +45,7 @@ from gate.golden import (
     write_atomically,
 )
 from gate.helm import Helm
-from gate.model import Category, Finding, RenderedObject, Severity
+from gate.model import Category, Finding, RenderedObject, Severity, chart_file
 from gate.normalize import (
     digest,
     fingerprint,
@@ -55,7 +55,7 @@ from gate.normalize import (
     sort_key,
     unstable_paths,
 )
-from gate.render import Rendering, chart_file, may_be_random, render_all
+from gate.render import Rendering, may_be_random, render_all
 from gate.report import Report, RunLine, Summary
 from gate.split import SplitError, StreamContext, split_stream
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from gate.config import HelmSettings, Profile, Target
 from gate.helm import Helm, isolated_env
+from gate.model import chart_file
 
 # helm names the failing template as `template: chart/templates/x.yaml:12:3:`
 # or `parse error at (chart/templates/x.yaml:12):`.
@@ -48,12 +49,6 @@ class Rendering:
         if match is None:
             return str(self.target.chart), None
         return chart_file(self.target.chart, match.group(1)), int(match.group(2))
-
-
-def chart_file(chart: Path, source: str) -> str:
-    """Map helm's `chartname/templates/x.yaml` to the file under the chart folder."""
-    _, _, inside = source.partition("/")
-    return str(chart / inside) if inside else str(chart)
 
 
 # Template functions whose output changes from one render to the next.

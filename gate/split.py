@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from gate.model import CLUSTER_SCOPED_KINDS, RenderedObject
+from gate.model import CLUSTER_SCOPED_KINDS, RenderedObject, chart_file
 from gate.yamlload import DuplicateKeyError, parse_document
 
 _DOC_START = re.compile(r"^---[ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE)
@@ -152,13 +152,8 @@ def _rendered_object(
     namespace = (
         "" if kind in CLUSTER_SCOPED_KINDS else str(metadata.get("namespace") or context.namespace)
     )
-    if context.chart is None:  # plain manifests: the file they came from
-        source_file = context.file
-    elif chunk.source:
-        _, _, inside = chunk.source.partition("/")
-        source_file = str(context.chart / inside)
-    else:
-        source_file = str(context.chart)
+    # Plain manifests point at the file they came from; a rendering, at the template.
+    source_file = context.file if context.chart is None else chart_file(context.chart, chunk.source)
     return RenderedObject(
         target=context.target,
         profile=context.profile,

@@ -20,7 +20,7 @@ from deepdiff import DeepDiff
 
 from gate.checks.policies.paths import format_path
 from gate.golden import GoldenFile
-from gate.model import Category, Finding, RenderedObject, Severity
+from gate.model import Category, Finding, RenderedObject, Severity, short_identity
 from gate.normalize import digest, keyed
 
 NOT_SET = object()
@@ -101,10 +101,6 @@ def changes(old: Any, new: Any) -> list[Change]:
     return sorted(found, key=lambda c: _path(c.path))
 
 
-def short(identity: str) -> str:
-    return "/".join(identity.split("/")[-3:])
-
-
 def compare(
     objects: Sequence[RenderedObject], golden: GoldenFile, target: str, profile: str
 ) -> list[Finding]:
@@ -134,14 +130,18 @@ def compare(
         now, then = today.get(identity), golden.objects.get(identity)
         if then is None:
             findings.append(
-                drift("added", identity, f"{short(identity)} is added: not in the golden file")
+                drift(
+                    "added",
+                    identity,
+                    f"{short_identity(identity)} is added: not in the golden file",
+                )
             )
         elif now is None:
             findings.append(
                 drift(
                     "removed",
                     identity,
-                    f"{short(identity)} is removed: no longer rendered",
+                    f"{short_identity(identity)} is removed: no longer rendered",
                     line=then.line,
                 )
             )
@@ -182,7 +182,7 @@ def nondeterministic(
     masked: dict[str, tuple[tuple[str | int, ...], ...]], target: str, profile: str, file: Path
 ) -> Finding:
     fields = [
-        f"{short(identity)} {format_path(path)}"
+        f"{short_identity(identity)} {format_path(path)}"
         for identity, paths in masked.items()
         for path in paths
     ]

@@ -12,12 +12,7 @@ from typing import Any
 from gate.checks.policies.model import Policy, parameter_tests
 from gate.config import Exemption, Override, did_you_mean
 from gate.errors import GateError
-from gate.model import Category, Finding, Severity
-
-
-def short_identity(identity: str) -> str:
-    """`apps/v1/Deployment/ns/name` -> `Deployment/ns/name`, as exemptions write it."""
-    return "/".join(identity.split("/")[-3:]) if identity.count("/") >= 3 else identity
+from gate.model import Category, Finding, Severity, short_identity
 
 
 def _unknown_rule(kind: str, rule: str, known: set[str], config: Path, line: int | None) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import click
+
 from gate.model import Finding
 
 
@@ -45,6 +47,11 @@ class Style:
 
 
 Formatter = Callable[[Report, Style], str]
+
+
+def paint(text: str, style: Style, **options: object) -> str:
+    """Colour for a terminal; plain text everywhere else."""
+    return click.style(text, **options) if style.color else text  # type: ignore[arg-type]
 
 
 def plural(count: int, word: str) -> str:

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import click
-
-from gate.model import Finding
-from gate.report import Report, Style
+from gate.model import Finding, short_identity
+from gate.report import Report, Style, paint
 
 MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
-
-
-def _paint(text: str, style: Style, **options: object) -> str:
-    return click.style(text, **options) if style.color else text  # type: ignore[arg-type]
-
-
-def _short(identity: str) -> str:
-    return "/".join(identity.split("/")[-3:])
 
 
 def _entry(finding: Finding, style: Style) -> list[str]:
     if finding.drift is None:  # missing, stale, nondeterministic, render-failed
         return [f"  ! {finding.message}"]
     mark, colour = MARKS[finding.drift]
-    head = f"  {_paint(mark, style, fg=colour, bold=True)} {_short(finding.object)}"
+    head = f"  {paint(mark, style, fg=colour, bold=True)} {short_identity(finding.object)}"
     if finding.drift != "changed":
         return [f"{head}  ({finding.drift})"]
     return [head, *(f"      {line}" for line in finding.message.splitlines())]
@@ -37,7 +27,7 @@ def format_report(report: Report, style: Style) -> str:
     out: list[str] = []
     for (target, profile), findings in grouped.items():
         file = next((f.file for f in findings if f.file), "")
-        out.append(f"{_paint(f'{target} / {profile}', style, bold=True)}  {file}")
+        out.append(f"{paint(f'{target} / {profile}', style, bold=True)}  {file}")
         for finding in findings:
             out += _entry(finding, style)
     drifted = sum(1 for f in report.findings if f.drift is not None)

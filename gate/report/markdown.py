@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from gate.model import Finding, Severity
+from gate.model import Finding, Severity, short_identity
 from gate.report import Report, Style, plural
 
 LIMIT = 65_536
 _RESERVE = 600  # room for the closing lines and the note on what was cut
 MARKS = {"added": "+", "removed": "-", "changed": "~"}
-
-
-def _short(identity: str) -> str:
-    return "/".join(identity.split("/")[-3:])
 
 
 def _table(report: Report, grouped: dict[tuple[str, str], list[Finding]]) -> list[str]:
@@ -43,7 +39,7 @@ def _drift_lines(findings: list[Finding]) -> list[str]:
     for finding in findings:
         if finding.drift is None:
             continue
-        lines.append(f"{MARKS[finding.drift]} {_short(finding.object)}")
+        lines.append(f"{MARKS[finding.drift]} {short_identity(finding.object)}")
         if finding.drift == "changed":
             lines += [f"    {line}" for line in finding.message.splitlines()]
     return lines
@@ -57,7 +53,7 @@ def _escape(text: str) -> str:
 def _problems(findings: list[Finding]) -> list[str]:
     return [
         f"- **{f.severity.value}** `{f.rule}`"
-        + (f" {_short(f.object)}" if f.object else "")
+        + (f" {short_identity(f.object)}" if f.object else "")
         + (f" at `{f.path}`" if f.path else "")
         + f": {_escape(f.message.splitlines()[0])}"
         for f in findings

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import click
-
 from gate.model import Finding, Severity
-from gate.report import Report, RunLine, Style, plural
+from gate.report import Report, RunLine, Style, paint, plural
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
-
-
-def _paint(text: str, style: Style, **options: object) -> str:
-    return click.style(text, **options) if style.color else text  # type: ignore[arg-type]
 
 
 def _where(finding: Finding) -> str:
@@ -25,7 +19,7 @@ def _where(finding: Finding) -> str:
 def _finding(finding: Finding, style: Style) -> list[str]:
     label = "exempt" if finding.exempted is not None else finding.severity.value
     colour = "cyan" if finding.exempted is not None else _COLOURS[finding.severity]
-    head = f"  {_paint(f'{label:<7}', style, fg=colour, bold=True)} {finding.rule}"
+    head = f"  {paint(f'{label:<7}', style, fg=colour, bold=True)} {finding.rule}"
     if finding.object:
         head += f"  {finding.object}"
     lines = [head, *(f"          {line}" for line in finding.message.splitlines())]
@@ -57,8 +51,8 @@ def _run_header(run: RunLine, findings: list[Finding], style: Style) -> str:
         "green" if state == "ok" else ("red" if "error" in state or not run.rendered else "yellow")
     )
     return (
-        f"{_paint(f'{run.target} / {run.profile}', style, bold=True)}"
-        f"  {run.objects} objects  {_paint(state, style, fg=colour)}"
+        f"{paint(f'{run.target} / {run.profile}', style, bold=True)}"
+        f"  {run.objects} objects  {paint(state, style, fg=colour)}"
     )
 
 
@@ -77,11 +71,11 @@ def format_report(report: Report, style: Style) -> str:
         for finding in findings:
             out += _finding(finding, style)
     for (target, profile), findings in grouped.items():  # gate.yaml-level findings
-        out.append(_paint(f"{target or 'gate.yaml'} / {profile or '*'}", style, bold=True))
+        out.append(paint(f"{target or 'gate.yaml'} / {profile or '*'}", style, bold=True))
         for finding in findings:
             out += _finding(finding, style)
     summary = report.summary
-    verdict = _paint(
+    verdict = paint(
         "passed" if report.passed else "FAILED",
         style,
         fg="green" if report.passed else "red",
