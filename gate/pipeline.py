@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.chart import read_chart
 from gate.checks import CHECK_RULES, golden
 from gate.checks.locate import key_line, template_line
 from gate.checks.overrides import (
@@ -33,7 +34,6 @@ from gate.checks.values import (
     ValuesAnalysis,
     across_profiles,
 )
-from gate.checks.values.known import read_chart
 from gate.config import GateConfig, Profile, Target, did_you_mean
 from gate.errors import GateError
 from gate.golden import (

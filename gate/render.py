@@ -9,7 +9,6 @@ import os
 import re
 import signal
 import subprocess
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.chart import read_chart
 from gate.config import HelmSettings, Profile, Target
 from gate.helm import Helm, isolated_env
 from gate.model import chart_file
@@ -65,26 +65,7 @@ def may_be_random(chart: Path) -> bool:
     """Whether any template of the chart or its subcharts (folders or .tgz) calls a
     function whose output differs between renders. Such charts are rendered twice
     so that those values can be masked; every other chart is rendered once."""
-    for file in chart.rglob("*"):
-        if file.suffix in (".yaml", ".yml", ".tpl", ".txt", ".json") and "templates" in file.parts:
-            if _RANDOM.search(file.read_text(encoding="utf-8", errors="replace")):
-                return True
-        elif file.suffix == ".tgz" and _archive_may_be_random(file):
-            return True
-    return False
-
-
-def _archive_may_be_random(archive: Path) -> bool:
-    try:
-        with tarfile.open(archive) as bundle:
-            for member in bundle.getmembers():
-                if member.isfile() and "/templates/" in member.name:
-                    handle = bundle.extractfile(member)
-                    if handle and _RANDOM.search(handle.read().decode("utf-8", "replace")):
-                        return True
-    except (OSError, tarfile.TarError):
-        return True  # unreadable: render twice rather than flap
-    return False
+    return any(_RANDOM.search(text) for text in read_chart(chart).all_templates())
 
 
 def template_args(

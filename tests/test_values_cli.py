@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from gate.checks.values.known import known_tree, read_chart
+from gate.chart import read_chart
+from gate.checks.values.known import known_tree
 from gate.config import load_config
 from gate.helm import find_helm
 from gate.pipeline import Gate, select

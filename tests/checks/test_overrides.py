@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gate.checks.overrides import Tuning, apply_exemptions, check_exemption_rules, short_identity
+from gate.checks.overrides import Tuning, apply_exemptions, check_exemption_rules
 from gate.config import Exemption, Override
 from gate.errors import GateError
-from gate.model import Category, Finding, Severity
+from gate.model import Category, Finding, Severity, short_identity
 
 CONFIG = Path("/repo/gate.yaml")
 TODAY = dt.date(2026, 6, 15)

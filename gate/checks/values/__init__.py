@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gate.chart import ChartFiles
 from gate.checks.values.known import (
-    ChartFiles,
     Known,
     ValuesPath,
     chart_defaults,

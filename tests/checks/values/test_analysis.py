@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 import yaml
 
+from gate.chart import ChartFiles
 from gate.checks.values import Analysis, Rendered, ValuesAnalysis, across_profiles, suggest
-from gate.checks.values.known import ChartFiles, known_tree
+from gate.checks.values.known import known_tree
 from gate.checks.values.settings import set_path
 from gate.config import Profile, Target
 from gate.model import Category, Finding, Severity

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from gate.chart import read_chart
 from gate.checks.values import suggest
 from gate.checks.values.known import (
     Known,
     chart_defaults,
     defaults_tree,
     known_tree,
-    read_chart,
     schema_tree,
     template_references,
 )
