@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import sys
@@ -16,8 +15,7 @@ import click
 
 from gate import __version__
 from gate.checks.policies.loader import load_policies
-from gate.checks.schema.kubernetes import schema_folder
-from gate.config import KUBE_VERSION, GateConfig, default_config, load_config
+from gate.config import GateConfig, default_config, load_config, with_kube_version
 from gate.errors import GateError
 from gate.golden import golden_text
 from gate.helm import Helm, find_helm
@@ -59,18 +57,7 @@ class Common:
             config = default_config(self.config_path)
         else:
             config = load_config(self.config_path)
-        if self.kube_version:
-            if not KUBE_VERSION.match(self.kube_version):
-                raise GateError(
-                    f"--kube-version {self.kube_version!r} is not a Kubernetes version like 1.31.0"
-                )
-            try:
-                schema_folder(self.kube_version)
-            except GateError as error:
-                raise GateError(f"--kube-version: {error.message}") from None
-            helm = dataclasses.replace(config.helm, kube_version=self.kube_version.lstrip("v"))
-            config = dataclasses.replace(config, helm=helm)
-        return config
+        return with_kube_version(config, self.kube_version) if self.kube_version else config
 
     def gate(self, optional: bool = False) -> tuple[GateConfig, Gate]:
         config = self.config(optional)

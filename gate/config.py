@@ -6,6 +6,7 @@ in gate.yaml is caught here and named with its file, line and a did-you-mean.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import os
@@ -30,6 +31,7 @@ class HelmSettings:
     kube_version: str = DEFAULT_KUBE_VERSION
     api_versions: tuple[str, ...] = ()
     timeout: float = 60.0
+    kube_version_from: str = "helm.kube_version"  # or --kube-version, for error messages
 
 
 @dataclass(frozen=True)
@@ -329,6 +331,16 @@ def _values(data: dict[str, Any]) -> ValuesSettings:
         max_renders=data.get("max_renders", 200),
         free_form=tuple(data.get("free_form", [])),
     )
+
+
+def with_kube_version(config: GateConfig, kube_version: str) -> GateConfig:
+    """The configuration with `--kube-version` in place of helm.kube_version."""
+    if not KUBE_VERSION.match(kube_version):
+        raise GateError(f"--kube-version {kube_version!r} is not a Kubernetes version like 1.31.0")
+    helm = dataclasses.replace(
+        config.helm, kube_version=kube_version.lstrip("v"), kube_version_from="--kube-version"
+    )
+    return dataclasses.replace(config, helm=helm)
 
 
 def _helm(data: dict[str, Any], checker: _Checker) -> HelmSettings:

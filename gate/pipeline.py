@@ -192,7 +192,9 @@ class Gate:
         except GateError as error:
             if error.file is not None:
                 raise
-            raise GateError(f"helm.kube_version: {error.message}", config.file) from None
+            origin = config.helm.kube_version_from
+            file = config.file if origin == "helm.kube_version" else None
+            raise GateError(f"{origin}: {error.message}", file) from None
         # helm template answers `.Capabilities.APIVersions.Has "apps/v1/Deployment"` with
         # false (it knows group/versions only); a cluster of that version says true.
         served = builtin_kinds(config.helm.kube_version)
