@@ -133,24 +133,29 @@ def split_rendering(rendering: Rendering) -> Split:
         return Split(
             rendering,
             (),
-            _render_failed(rendering, rendering.error or "helm template failed", file, line),
+            render_failed(
+                target.name, profile.name, rendering.error or "helm template failed", file, line
+            ),
         )
     context = StreamContext(target.name, profile.name, target.namespace, target.chart)
     try:
         return Split(rendering, tuple(split_stream(rendering.stream, context)), None)
     except SplitError as exc:
         file = chart_file(target.chart, exc.source) if exc.source else str(target.chart)
-        return Split(rendering, (), _render_failed(rendering, exc.message, file, None))
+        return Split(
+            rendering, (), render_failed(target.name, profile.name, exc.message, file, None)
+        )
 
 
-def _render_failed(rendering: Rendering, message: str, file: str, line: int | None) -> Finding:
+def render_failed(target: str, profile: str, message: str, file: str, line: int | None) -> Finding:
+    """helm could not render, or what it rendered cannot be taken apart: exit 2."""
     return Finding(
         Category.RENDER,
         "render-failed",
         Severity.ERROR,
         message,
-        target=rendering.target.name,
-        profile=rendering.profile.name,
+        target=target,
+        profile=profile,
         file=file,
         line=line,
     )
@@ -407,18 +412,7 @@ class Gate:
             try:
                 objects = split_stream(text, context)
             except SplitError as exc:
-                findings.append(
-                    Finding(
-                        Category.RENDER,
-                        "render-failed",
-                        Severity.ERROR,
-                        exc.message,
-                        target=label,
-                        profile=profile,
-                        file=label,
-                        line=exc.line,
-                    )
-                )
+                findings.append(render_failed(label, profile, exc.message, label, exc.line))
                 runs.append(RunLine(label, profile, 0, False))
                 continue
             runs.append(RunLine(label, profile, len(objects), True))

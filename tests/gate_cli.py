@@ -12,6 +12,23 @@ from typing import Any
 
 from tests.conftest import REPO
 
+# The keys every JSON finding has (DESIGN.md, "JSON report"), and those it may add.
+FINDING_KEYS = frozenset(
+    {
+        "category",
+        "rule",
+        "severity",
+        "target",
+        "profile",
+        "object",
+        "path",
+        "message",
+        "file",
+        "line",
+    }
+)
+OPTIONAL_FINDING_KEYS = frozenset({"suggestion", "exempted"})
+
 
 @dataclass(frozen=True)
 class Run:

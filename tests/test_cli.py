@@ -19,25 +19,12 @@ import pytest
 import yaml
 
 from gate import __version__
-from tests.gate_cli import Run, run
+from tests.gate_cli import FINDING_KEYS, OPTIONAL_FINDING_KEYS, Run, run
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_CHARTS = Path(__file__).resolve().parent / "fixtures" / "charts"
 BACKSTAGE_CHART = REPO / "charts-under-test" / "backstage"
 DEPLOYMENT = "apps/v1/Deployment/backstage/neuroscale-backstage"
-FINDING_KEYS = {
-    "category",
-    "rule",
-    "severity",
-    "target",
-    "profile",
-    "object",
-    "path",
-    "message",
-    "file",
-    "line",
-}
-OPTIONAL_FINDING_KEYS = {"suggestion", "exempted"}
 BUILTIN_POLICIES = {
     "startup-probe-initial-delay",
     "startup-probe-failure-threshold",

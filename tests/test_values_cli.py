@@ -16,7 +16,7 @@ from gate.config import load_config
 from gate.helm import find_helm
 from gate.pipeline import Gate, select
 from tests.conftest import REPO
-from tests.gate_cli import json_report, run_gate
+from tests.gate_cli import FINDING_KEYS, json_report, run_gate
 
 BACKSTAGE = REPO / "charts-under-test" / "backstage"
 FIXTURES = REPO / "tests" / "fixtures" / "charts"
@@ -362,19 +362,7 @@ def test_values_report_has_the_shape_of_check(helm_path: str) -> None:
         assert isinstance(finding["line"], int) and finding["line"] > 0
         assert finding["file"] == "examples/incident/values-incident.yaml"
         assert finding["suggestion"]
-        assert set(finding) == {
-            "category",
-            "rule",
-            "severity",
-            "target",
-            "profile",
-            "object",
-            "path",
-            "message",
-            "file",
-            "line",
-            "suggestion",
-        }
+        assert set(finding) == FINDING_KEYS | {"suggestion"}
     assert all(f["category"] == "values" for f in values["findings"])
 
 
