@@ -100,9 +100,16 @@ class ValuesAnalysis:
         # Renders by input: ("without" | "changed", the keys).
         self.cache: dict[tuple[str, frozenset[Key]], frozenset[tuple[str, str]] | None] = {}
         self.result = Analysis(keys=len(self.values.all_leaves()))
-        self.folder = Path(tempfile.mkdtemp(prefix="gate-values-"))
+        self._folder: Path | None = None
 
     # --- renders ------------------------------------------------------------------------
+
+    @property
+    def folder(self) -> Path:
+        """Where variant values files go; made on the first render, removed by `run`."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="gate-values-"))
+        return self._folder
 
     def _variant(self, how: str, group: frozenset[Key]) -> Profile:
         if how == "without":
@@ -303,7 +310,8 @@ class ValuesAnalysis:
             if no_effect:
                 self.no_effect(unknown)
         finally:  # the variants hold copies of the user's values, secrets included
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
         if self.result.not_analysed:
             self.result.findings.append(
                 Finding(
