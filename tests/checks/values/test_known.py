@@ -22,6 +22,7 @@ from gate.checks.values.known import (
     schema_tree,
     template_references,
 )
+from gate.errors import GateError
 from tests.conftest import REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "charts"
@@ -452,12 +453,14 @@ def test_tgz_inside_a_tgz(tmp_path: Path) -> None:
     assert tree.knows(("svc", "leaf", "deep", "other")) == 3
 
 
-def test_a_corrupt_tgz_does_not_break_the_tree(tmp_path: Path) -> None:
+def test_a_corrupt_tgz_is_an_error_naming_it(tmp_path: Path) -> None:
     chart = parent(tmp_path / "parent", "")
     (chart / "charts").mkdir()
     (chart / "charts" / "broken-0.1.0.tgz").write_bytes(b"not a tar file")
-    tree = known_tree(read_chart(chart))
-    assert fully(tree, "own")
+    with pytest.raises(GateError) as caught:
+        read_chart(chart)  # helm fails on it too, less clearly
+    assert caught.value.file == str(chart / "charts" / "broken-0.1.0.tgz")
+    assert "not gzip-compressed" in caught.value.message
 
 
 def test_library_subchart_templates_read_the_parents_values(tmp_path: Path) -> None:
