@@ -3,13 +3,15 @@
 Target (issue 5): the comparison takes at most 0.3 times what `helm template`
 needs for that rendering, measured here in one run. The comparison is what
 `gate check` adds for golden files: masking and ordering the rendering, reading
-the golden file, and diffing the objects that changed. It is measured cold (no
-.gate-cache: every golden object is parsed) and warm (digests cached).
+the golden file, and diffing the objects that changed. Measured with the digest
+cache this machine keeps (gate/golden_cache.py; the target) and without it, as
+on a fresh CI runner, where each golden object's text is compared with today's
+and only the 10 changed objects are parsed.
 """
 
 from __future__ import annotations
 
-import shutil
+import dataclasses
 import sys
 import tempfile
 from pathlib import Path
@@ -30,6 +32,7 @@ def main() -> int:
         root = Path(folder)
         config_file = root / "gate.yaml"
         config_file.write_text(
+            f"read_outside: [{BIG_CHART}]\n"
             f"golden: {{dir: golden}}\nbuiltin_policies: false\ntargets:\n"
             f"  - name: big\n    chart: {BIG_CHART}\n    profiles:\n"
             f"      today: {{set: {{changed: 10}}}}\n",
@@ -52,14 +55,15 @@ def main() -> int:
             normalized = normalized_split(split, None, gate.config.golden.ignore)
             return sum(1 for f in gate.golden_findings([normalized]) if f.rule == "golden-drift")
 
-        def cold() -> int:
-            shutil.rmtree(gate.cache, ignore_errors=True)
-            return compare()
-
         drifted = compare()
-        cold_seconds = best_of(RUNS, cold)
-        compare()  # fills the cache
-        warm_seconds = best_of(RUNS, compare)
+        compare_seconds = best_of(RUNS, compare)
+        no_cache = dataclasses.replace(gate, digests_allowed=False)
+        fresh_seconds = best_of(
+            RUNS,
+            lambda: no_cache.golden_findings(
+                [normalized_split(split, None, gate.config.golden.ignore)]
+            ),
+        )
 
     print(f"golden comparison: {objects} objects, {drifted} drifted (helm {helm.version})")
     print(
@@ -67,18 +71,18 @@ def main() -> int:
             [
                 ("helm template", f"{helm_seconds * 1000:7.1f} ms"),
                 (
-                    "compare, cold cache",
-                    f"{cold_seconds * 1000:7.1f} ms  ratio {cold_seconds / helm_seconds:.2f}",
+                    "compare",
+                    f"{compare_seconds * 1000:7.1f} ms  ratio {compare_seconds / helm_seconds:.2f}",
                 ),
                 (
-                    "compare, warm cache",
-                    f"{warm_seconds * 1000:7.1f} ms  ratio {warm_seconds / helm_seconds:.2f}",
+                    "compare, no cache",
+                    f"{fresh_seconds * 1000:7.1f} ms  ratio {fresh_seconds / helm_seconds:.2f}",
                 ),
-                ("target", f"ratio <= {TARGET} (warm)"),
+                ("target", f"ratio <= {TARGET} (with the cache)"),
             ]
         )
     )
-    ok = drifted == 10 and warm_seconds / helm_seconds <= TARGET
+    ok = drifted == 10 and compare_seconds / helm_seconds <= TARGET
     print("golden: " + ("meets the target" if ok else "MISSES the target"))
     return 0 if ok else 1
 

@@ -17,14 +17,16 @@ from gate import __version__
 from gate.checks.policies.loader import load_policies
 from gate.config import GateConfig, default_config, load_config, with_kube_version
 from gate.errors import GateError
-from gate.golden import golden_text
 from gate.helm import Helm, find_helm
 from gate.init import write_starter
 from gate.normalize import normalize
 from gate.pipeline import Gate, GoldenWrite, select
+from gate.process import Interrupted, signals_stop_helm
 from gate.render import Rendering
 from gate.report import Report, Style, formatters
 from gate.report.diff import format_report as format_diff
+from gate.repository import Fence
+from gate.writes import write_report
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,13 @@ def _fail(error: GateError) -> NoReturn:
     sys.exit(2)
 
 
+def _stopped(interrupt: Interrupted) -> NoReturn:
+    """SIGINT or SIGTERM: every helm is already stopped and temporary folders are gone."""
+    notes = "; ".join(getattr(interrupt, "__notes__", []))
+    click.echo(f"gate: stopped by {interrupt}{'; ' + notes if notes else ''}", err=True)
+    sys.exit(interrupt.exit_code)
+
+
 def command(group: click.Group, name: str | None = None) -> Callable[[Callable[..., Any]], Any]:
     """A subcommand that takes the common options as one `common` argument, and exits 2
     with one sentence on any error (a traceback only with --debug)."""
@@ -151,7 +160,10 @@ def command(group: click.Group, name: str | None = None) -> Callable[[Callable[.
                 debug=kwargs.pop("debug"),
             )
             try:
-                return function(common=common, **kwargs)
+                with signals_stop_helm():
+                    return function(common=common, **kwargs)
+            except Interrupted as interrupt:
+                _stopped(interrupt)
             except GateError as error:
                 if common.debug:
                     traceback.print_exc()
@@ -175,7 +187,7 @@ def command(group: click.Group, name: str | None = None) -> Callable[[Callable[.
     return decorate
 
 
-def write_reports(report: Report, common: Common) -> None:
+def write_reports(report: Report, common: Common, fence: Fence) -> None:
     known = formatters()
     for output in common.outputs:
         if output.path is None:
@@ -183,15 +195,7 @@ def write_reports(report: Report, common: Common) -> None:
             click.echo(known[output.format](report, style), nl=False)
         else:
             text = known[output.format](report, Style(color=False, quiet=common.quiet))
-            try:
-                output.path.parent.mkdir(parents=True, exist_ok=True)
-                output.path.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise GateError(
-                    f"the {output.format} report cannot be written there ({exc.strerror or exc}); "
-                    "pick another --format path",
-                    output.path,
-                ) from None
+            write_report(output.path, text, fence, output.format)
 
 
 def _say_render_failures(report: Report) -> None:
@@ -267,7 +271,7 @@ def check(
         report, writes = gate.check(helm, pairs, common.jobs, progress, update_golden)
     finally:
         progress.close()
-    write_reports(report, common)
+    write_reports(report, common, config.fence)
     _say_render_failures(report)
     _say_writes(writes, common.quiet, err=True)
     sys.exit(report.exit_code)
@@ -290,7 +294,7 @@ def render(common: Common, target: str, profile: str | None) -> None:
     if split.failure is not None:
         where = f"{split.failure.file}: " if split.failure.file else ""
         raise GateError(f"{where}{split.failure.message}")
-    click.echo(golden_text(*split.names, normalize(split.normalized)), nl=False)
+    click.echo(normalize(split.normalized), nl=False)
 
 
 @click.argument("targets", nargs=-1)
@@ -300,7 +304,7 @@ def diff(common: Common, targets: tuple[str, ...]) -> None:
     config, gate = common.gate()
     report = gate.diff(common.helm(), select(config, targets, []), common.jobs)
     if common.formats_given:
-        write_reports(report, common)
+        write_reports(report, common, config.fence)
     else:
         click.echo(format_diff(report, Style(color=common.color(), quiet=common.quiet)), nl=False)
     _say_render_failures(report)
@@ -320,7 +324,7 @@ def values(
     config, gate = common.gate()
     pairs = select(config, targets, profiles)
     report, _ = gate.values(common.helm(), pairs, common.jobs, no_effect or config.values.no_effect)
-    write_reports(report, common)
+    write_reports(report, common, config.fence)
     _say_render_failures(report)
     sys.exit(report.exit_code)
 
@@ -383,9 +387,9 @@ def _read_manifests(files: Sequence[str]) -> list[tuple[str, str]]:
 def validate(common: Common, files: tuple[str, ...], profile: str, namespace: str) -> None:
     """Schema and policies on plain manifest files, or `-` for stdin (kustomize build,
     helm template)."""
-    _, gate = common.gate(optional=True)
+    config, gate = common.gate(optional=True)
     report = gate.validate(_read_manifests(files), profile, namespace)
-    write_reports(report, common)
+    write_reports(report, common, config.fence)
     sys.exit(report.exit_code)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -18,12 +19,20 @@ from typing import Any
 
 from gate.checks.policies.paths import compile_path
 from gate.errors import GateError
+from gate.limits import DEFAULT_LIMITS, LIMIT_KEYS, Limits
 from gate.model import Severity
+from gate.repository import Fence, find_root, readable_folders
 from gate.yamlload import Located, PathKey, load_located
 
 DEFAULT_KUBE_VERSION = "1.31.0"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-KUBE_VERSION = re.compile(r"^v?\d+\.\d+(\.\d+)?$")
+# Names are matched whole (fullmatch): `$` would also accept a trailing newline.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+KUBE_VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?")
+# helm's own rules: a release name is a DNS-1123 subdomain of at most 53 characters, a
+# namespace a DNS-1123 label. Checked here, so no value can reach helm as a flag.
+_RELEASE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+MAX_TIMEOUT = 3600.0
 
 
 @dataclass(frozen=True)
@@ -110,10 +119,13 @@ class GateConfig:
     values: ValuesSettings
     overrides: tuple[Override, ...]
     exemptions: tuple[Exemption, ...]
+    fence: Fence
+    limits: Limits = DEFAULT_LIMITS
 
     @property
     def root(self) -> Path:
-        return self.file.parent
+        """The repository root: the git work tree holding gate.yaml, else its folder."""
+        return self.fence.root
 
 
 # --- shape checking -------------------------------------------------------------------------
@@ -174,6 +186,8 @@ CONFIG_SPEC = {
     "values": {"no_effect": "bool", "max_renders": "int", "free_form": ["str"]},
     "overrides": [OVERRIDE_SPEC],
     "exemptions": [EXEMPTION_SPEC],
+    "read_outside": ["str"],
+    "limits": dict.fromkeys(LIMIT_KEYS, "int"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "targets[]": ("name", "chart"),
@@ -197,6 +211,17 @@ def did_you_mean(word: str, choices: Any) -> str:
 class _Checker:
     def __init__(self, doc: Located):
         self.doc = doc
+        self.fence = Fence(Path(doc.file).absolute().parent)
+        self.limits = DEFAULT_LIMITS
+
+    def readable(
+        self, entries: list[str], base: Path, where: PathKey, what: str
+    ) -> tuple[Path, ...]:
+        """Paths relative to gate.yaml that must stay inside the repository."""
+        paths = tuple(clean(base / entry) for entry in entries)
+        for index, path in enumerate(paths):
+            self.fence.check_read(path, what, self.doc.file, self.doc.line_of((*where, index)))
+        return paths
 
     def fail(self, path: PathKey, message: str) -> GateError:
         return GateError(message, self.doc.file, self.doc.line_of(path))
@@ -214,7 +239,11 @@ class _Checker:
         elif isinstance(spec, MapOf):
             self._mapping(value, path)
             for key, item in value.items():
-                self.check(item, spec.item, (*path, str(key)), f"{shape}.*")
+                if not isinstance(key, str):
+                    raise self.fail(
+                        path, f"{dotted(path)} has the key {key!r}; keys here are text, so quote it"
+                    )
+                self.check(item, spec.item, (*path, key), f"{shape}.*")
         else:
             if value is None and not shape.endswith("[]"):
                 return  # `dev:` or `helm:` with nothing under it: an empty mapping
@@ -223,7 +252,7 @@ class _Checker:
                 raise self.fail(path, f"{dotted(path)} is empty; it needs {needs}")
             self._mapping(value, path)
             for key, item in value.items():
-                if key not in spec:
+                if not isinstance(key, str) or key not in spec:
                     where = f" under {dotted(path)}" if path else ""
                     raise self.fail(
                         (*path, key),
@@ -272,16 +301,32 @@ def load_config(path: Path) -> GateConfig:
     checker.check(data, CONFIG_SPEC, (), "")
     # An empty section (`helm:` with nothing under it) means its defaults.
     data = {key: ({} if value is None else value) for key, value in data.items()}
-    root = path.parent
+    base = path.parent
+    root = find_root(path)
+    outside = data.get("read_outside", [])
+    fence = Fence(
+        root,
+        readable_folders(
+            outside,
+            base,
+            root,
+            path,
+            [doc.line_of(("read_outside", i)) for i in range(len(outside))],
+        ),
+    )
+    checker.fence = fence
+    checker.limits = _limits(data.get("limits", {}), checker)
     return GateConfig(
         file=path,
         helm=_helm(data.get("helm", {}), checker),
-        policies=tuple(clean(root / p) for p in data.get("policies", [])),
+        policies=checker.readable(data.get("policies", []), base, ("policies",), "policy file"),
         builtin_policies=data.get("builtin_policies", True),
-        golden=_golden(data, root, checker),
-        targets=_targets(data.get("targets", []), root, checker),
+        golden=_golden(data, base, checker),
+        targets=_targets(data.get("targets", []), base, checker),
         schemas=SchemaSettings(
-            crds=tuple(clean(root / p) for p in data.get("schemas", {}).get("crds", [])),
+            crds=checker.readable(
+                data.get("schemas", {}).get("crds", []), base, ("schemas", "crds"), "CRD file"
+            ),
             strict=data.get("schemas", {}).get("strict", False),
         ),
         values=_values(data.get("values", {})),
@@ -290,6 +335,8 @@ def load_config(path: Path) -> GateConfig:
             Exemption(**e, line=doc.line_of(("exemptions", i)))
             for i, e in enumerate(data.get("exemptions", []))
         ),
+        fence=fence,
+        limits=checker.limits,
     )
 
 
@@ -306,7 +353,15 @@ def default_config(file: Path) -> GateConfig:
         values=ValuesSettings(),
         overrides=(),
         exemptions=(),
+        fence=Fence(find_root(file)),
     )
+
+
+def _limits(data: dict[str, int], checker: _Checker) -> Limits:
+    for key, value in data.items():
+        if value <= 0:
+            raise checker.fail(("limits", key), f"limits.{key} must be a positive whole number")
+    return dataclasses.replace(DEFAULT_LIMITS, **data)
 
 
 def _golden(data: dict[str, Any], root: Path, checker: _Checker) -> GoldenSettings:
@@ -318,8 +373,15 @@ def _golden(data: dict[str, Any], root: Path, checker: _Checker) -> GoldenSettin
             raise checker.fail(
                 ("golden", "ignore", index), f"golden.ignore: invalid JSONPath {path!r} ({exc})"
             ) from None
+    directory = clean(root / section.get("dir", "golden"))
+    if not checker.fence.may_write(directory / "target"):
+        raise checker.fail(
+            ("golden", "dir"),
+            f"golden.dir {section.get('dir')!r} resolves to {directory.resolve()}, outside the "
+            f"repository {checker.fence.root}; golden files live inside the repository",
+        )
     return GoldenSettings(
-        dir=clean(root / section.get("dir", "golden")),
+        dir=directory,
         ignore=tuple(section.get("ignore", [])),
         configured="golden" in data,
     )
@@ -335,7 +397,7 @@ def _values(data: dict[str, Any]) -> ValuesSettings:
 
 def with_kube_version(config: GateConfig, kube_version: str) -> GateConfig:
     """The configuration with `--kube-version` in place of helm.kube_version."""
-    if not KUBE_VERSION.match(kube_version):
+    if not KUBE_VERSION.fullmatch(kube_version):
         raise GateError(f"--kube-version {kube_version!r} is not a Kubernetes version like 1.31.0")
     helm = dataclasses.replace(
         config.helm, kube_version=kube_version.lstrip("v"), kube_version_from="--kube-version"
@@ -345,14 +407,18 @@ def with_kube_version(config: GateConfig, kube_version: str) -> GateConfig:
 
 def _helm(data: dict[str, Any], checker: _Checker) -> HelmSettings:
     kube_version = data.get("kube_version", DEFAULT_KUBE_VERSION)
-    if not KUBE_VERSION.match(kube_version):
+    if not KUBE_VERSION.fullmatch(kube_version):
         raise checker.fail(
             ("helm", "kube_version"),
             f'helm.kube_version {kube_version!r} is not a Kubernetes version like "1.31.0"',
         )
     timeout = data.get("timeout", 60)
-    if timeout <= 0:
-        raise checker.fail(("helm", "timeout"), "helm.timeout must be a positive number of seconds")
+    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
+        raise checker.fail(
+            ("helm", "timeout"),
+            f"helm.timeout must be a positive number of seconds, at most {MAX_TIMEOUT:g}, "
+            f"not {timeout}",
+        )
     return HelmSettings(
         kube_version=kube_version.lstrip("v"),
         api_versions=tuple(data.get("api_versions", [])),
@@ -365,7 +431,7 @@ def _targets(items: list[dict[str, Any]], root: Path, checker: _Checker) -> tupl
     for index, item in enumerate(items):
         where: PathKey = ("targets", index)
         name = item["name"]
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise checker.fail(
                 (*where, "name"),
                 f"target name {name!r} must be letters, digits, '.', '_' or '-' "
@@ -380,13 +446,32 @@ def _targets(items: list[dict[str, Any]], root: Path, checker: _Checker) -> tupl
                 f"chart {item['chart']!r} of target {name!r} is not a chart folder "
                 f"(no Chart.yaml in {chart}); fix the path, relative to gate.yaml",
             )
+        line = checker.doc.line_of((*where, "chart"))
+        checker.fence.check_read(chart, f"chart of target {name!r}", checker.doc.file, line)
+        checker.fence.check_links(chart, f"chart {chart}")
+        release = item.get("release", name)
+        if not _RELEASE.fullmatch(release) or len(release) > 53:
+            raise checker.fail(
+                (*where, "release" if "release" in item else "name"),
+                f"release name {release!r} of target {name!r} is not one helm accepts: lower-case "
+                "letters, digits, '-' and '.', starting and ending with a letter or digit, at "
+                "most 53 characters",
+            )
+        namespace = item.get("namespace", "default")
+        if not _NAMESPACE.fullmatch(namespace) or len(namespace) > 63:
+            raise checker.fail(
+                (*where, "namespace"),
+                f"namespace {namespace!r} of target {name!r} is not a Kubernetes namespace name: "
+                "lower-case letters, digits and '-', starting and ending with a letter or digit, "
+                "at most 63 characters",
+            )
         profiles = item.get("profiles") or {"default": {}}
         targets.append(
             Target(
                 name=name,
                 chart=chart,
-                release=item.get("release", name),
-                namespace=item.get("namespace", "default"),
+                release=release,
+                namespace=namespace,
                 profiles=tuple(
                     _profile(pname, pdata or {}, chart, root, checker, (*where, "profiles", pname))
                     for pname, pdata in profiles.items()
@@ -399,7 +484,7 @@ def _targets(items: list[dict[str, Any]], root: Path, checker: _Checker) -> tupl
 def _profile(
     name: str, data: dict[str, Any], chart: Path, root: Path, checker: _Checker, where: PathKey
 ) -> Profile:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise checker.fail(where, f"profile name {name!r} must be letters, digits, '.', '_' or '-'")
     values: list[Path] = []
     for index, entry in enumerate(data.get("values", [])):
@@ -413,6 +498,9 @@ def _profile(
                 f"values file {entry!r} of profile {name!r} not found (looked in {root} "
                 f"and in the chart folder {chart})",
             )
+        checker.fence.check_read(
+            found, "values file", checker.doc.file, checker.doc.line_of((*where, "values", index))
+        )
         # helm would say "error converting YAML to JSON" without a line; we say where.
         parsed = load_located(found, "values file")
         if parsed.data is not None and not isinstance(parsed.data, dict):

@@ -72,12 +72,32 @@ def find_helm(explicit: str | None) -> Helm:
     return probe_helm(locate_helm(explicit))
 
 
+# What helm may see of gate's environment. CI runners hold secrets in environment
+# variables; helm needs none of them, and a rendering must depend only on the
+# repository. The proxy and certificate variables are for fetching chart
+# dependencies; everything else, HELM_* included, stays behind.
+_PASSED = (
+    "PATH",
+    "TMPDIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
+
+
 def isolated_env(home: Path | None) -> dict[str, str]:
-    """The environment helm runs in: a user's repositories, plugins and
-    registry logins live in helm's home folders, so gate points those at a
-    private folder and the rendering depends only on the repository."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HELM_")}
+    """The environment helm runs in: an allow-list of gate's own, and, with `home`,
+    a private HOME and helm home folders, so a user's repositories, plugins and
+    registry logins cannot change the rendering and no secret can reach it."""
+    env = {k: os.environ[k] for k in _PASSED if k in os.environ}
+    env.setdefault("PATH", os.defpath)
     if home is not None:
+        env["HOME"] = str(home)
         env["HELM_CONFIG_HOME"] = str(home / "config")
         env["HELM_CACHE_HOME"] = str(home / "cache")
         env["HELM_DATA_HOME"] = str(home / "data")

@@ -27,9 +27,6 @@ class Limits:
     archive_bytes: int = 100 * MiB  # all members of one archive, decompressed
     archive_member_bytes: int = 5 * MiB  # one member, decompressed
 
-    @staticmethod
-    def keys() -> tuple[str, ...]:
-        return tuple(Limits.__dataclass_fields__)
-
 
 DEFAULT_LIMITS = Limits()
+LIMIT_KEYS: tuple[str, ...] = tuple(Limits.__dataclass_fields__)

@@ -36,25 +36,11 @@ from gate.checks.values import (
 )
 from gate.config import GateConfig, Profile, Target, did_you_mean
 from gate.errors import GateError
-from gate.golden import (
-    golden_files,
-    golden_path,
-    golden_text,
-    read_golden,
-    remember_digests,
-    write_atomically,
-)
+from gate.golden_cache import GoldenDigests
+from gate.golden_files import golden_files, golden_path, read_golden, write_all
 from gate.helm import Helm
 from gate.model import Category, Finding, RenderedObject, Severity, chart_file
-from gate.normalize import (
-    digest,
-    fingerprint,
-    keyed,
-    mask,
-    normalize,
-    sort_key,
-    unstable_paths,
-)
+from gate.normalize import digest, fingerprint, keyed, mask, normalize, sort_key, unstable_paths
 from gate.render import Rendering, may_be_random, render_all
 from gate.report import Report, RunLine, Summary
 from gate.split import SplitError, StreamContext, split_stream
@@ -63,7 +49,14 @@ Pair = tuple[Target, Profile]
 
 
 def select(config: GateConfig, targets: Sequence[str], profiles: Sequence[str]) -> list[Pair]:
-    """The target x profile pairs a command asked for; unknown names are errors."""
+    """The target x profile pairs a command asked for; unknown names are errors, and so
+    is a gate.yaml with no targets: a gate that checks nothing must not pass."""
+    if not config.targets:
+        raise GateError(
+            "gate.yaml defines no targets, so there is nothing to render or check; add one "
+            "under `targets:` (`gate init` writes a starter)",
+            config.file,
+        )
     names = [t.name for t in config.targets]
     for name in targets:
         if name not in names:
@@ -183,6 +176,7 @@ class Gate:
     policies: tuple[Policy, ...]
     tuning: Tuning
     schema: SchemaCheck
+    digests_allowed: bool = True  # gate/golden_cache.py may spare golden comparisons
 
     @classmethod
     def load(cls, config: GateConfig) -> Gate:
@@ -221,7 +215,9 @@ class Gate:
         on_done: Callable[[Rendering], None] | None = None,
     ) -> list[Split]:
         again = self.twice(pairs)
-        renderings = render_all(helm, [*pairs, *again], self.config.helm, jobs, on_done)
+        renderings = render_all(
+            helm, [*pairs, *again], self.config.helm, jobs, on_done, self.config.limits
+        )
         splits = [split_rendering(r) for r in renderings]
         seconds = {s.names: s for s in splits[len(pairs) :]}
         return [
@@ -236,15 +232,18 @@ class Gate:
         """Golden files are compared once a repository has them or asks for them."""
         return self.config.golden.configured or self.config.golden.dir.is_dir()
 
-    @property
-    def cache(self) -> Path:
-        return self.config.root / ".gate-cache"
-
     def golden_file(self, split: Split) -> Path:
         return golden_path(self.config.golden.dir, *split.names)
 
+    @property
+    def golden_digests(self) -> GoldenDigests | None:
+        if not self.digests_allowed:
+            return None
+        return GoldenDigests.open(self.config.root / ".gate-cache", self.config.fence)
+
     def golden_findings(self, splits: Sequence[Split]) -> list[Finding]:
         findings: list[Finding] = []
+        digests = self.golden_digests
         for split in (s for s in splits if s.failure is None):
             target, profile = split.names
             path = self.golden_file(split)
@@ -252,11 +251,16 @@ class Gate:
                 findings.append(
                     golden.nondeterministic(dict(split.unstable), target, profile, path)
                 )
-            existing = read_golden(path, self.cache)
+            existing = read_golden(path, self.config.fence)
             if existing is None:
                 findings.append(golden.missing(path, target, profile))
-            else:
-                findings += golden.compare(split.normalized, existing, target, profile)
+                continue
+            known = digests.get(path, existing.text) if digests else None
+            drift = golden.compare(split.normalized, existing, target, profile, known)
+            if digests and known is None and not drift:
+                # No drift: today's objects are the golden ones, digest for digest.
+                digests.put(path, existing.text, _digests(split))
+            findings += drift
         configured = {(t.name, p.name) for t in self.config.targets for p in t.profiles}
         findings += [
             golden.stale(path, target, profile)
@@ -278,17 +282,24 @@ class Gate:
                 first.line,
             )
         writes: list[GoldenWrite] = []
+        texts: list[tuple[Path, str, Split]] = []
         for split in splits:
             path = self.golden_file(split)
-            text = golden_text(*split.names, normalize(split.normalized))
-            old = path.read_text(encoding="utf-8") if path.exists() else None
-            if old != text:
-                write_atomically(path, text)
-            remember_digests(
-                self.cache, path, text, {k: digest(o.body) for k, o in keyed(split.normalized)}
-            )
-            status = "created" if old is None else ("unchanged" if old == text else "updated")
+            text = normalize(split.normalized)
+            old = read_golden(path, self.config.fence)
+            status = "created" if old is None else ("unchanged" if old.text == text else "updated")
             writes.append(GoldenWrite(path, status))
+            texts.append((path, text, split))
+        changed = [
+            (path, text)
+            for (path, text, _), w in zip(texts, writes, strict=True)
+            if w.status != "unchanged"
+        ]
+        write_all(self.config.golden.dir, changed, self.config.fence)
+        digests = self.golden_digests
+        if digests is not None:
+            for path, text, split in texts:
+                digests.put(path, text, _digests(split))
         return writes
 
     def check_objects(
@@ -372,7 +383,13 @@ class Gate:
         self, helm: Helm, target: Target, masks: dict[str, Sequence[Concrete]], jobs: int
     ) -> RenderProfiles:
         def render(profiles: Sequence[Profile]) -> list[Rendered]:
-            renderings = render_all(helm, [(target, p) for p in profiles], self.config.helm, jobs)
+            renderings = render_all(
+                helm,
+                [(target, p) for p in profiles],
+                self.config.helm,
+                jobs,
+                limits=self.config.limits,
+            )
             rendered: list[Rendered] = []
             for rendering in renderings:
                 split = split_rendering(rendering)
@@ -425,6 +442,10 @@ class Gate:
                 ),
             )
         return self.finish(findings, runs)
+
+
+def _digests(split: Split) -> dict[str, str]:
+    return {key: digest(obj.body) for key, obj in keyed(split.normalized)}
 
 
 def _order(finding: Finding) -> tuple[str, str, int, str, str, str]:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
-import os
 import re
-import signal
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +15,9 @@ from pathlib import Path
 from gate.chart import read_chart
 from gate.config import HelmSettings, Profile, Target
 from gate.helm import Helm, isolated_env
+from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import chart_file
+from gate.process import OutputHeld, OutputTooLarge, TimedOut, run_bounded
 
 # helm names the failing template as `template: chart/templates/x.yaml:12:3:`
 # or `parse error at (chart/templates/x.yaml:12):`.
@@ -71,71 +69,71 @@ def may_be_random(chart: Path) -> bool:
 def template_args(
     helm: Helm, target: Target, profile: Profile, settings: HelmSettings
 ) -> list[str]:
+    """helm's arguments. Every flag carries its value after `=`, and the release and the
+    chart come after `--`: no value from gate.yaml or a values path can be read as a flag."""
     args = [
         helm.path,
         "template",
-        target.release,
-        str(target.chart),
-        "--namespace",
-        target.namespace,
-        "--kube-version",
-        settings.kube_version,
+        f"--namespace={target.namespace}",
+        f"--kube-version={settings.kube_version}",
         "--include-crds",
     ]
     if settings.api_versions:  # one comma-separated flag: hundreds of kinds stay readable
-        args += ["--api-versions", ",".join(settings.api_versions)]
-    for values_file in profile.values:
-        args += ["--values", str(values_file)]
+        args.append(f"--api-versions={','.join(settings.api_versions)}")
+    args += [f"--values={values_file}" for values_file in profile.values]
     for key, value in profile.set:
         # --set-json keeps the YAML type the user wrote: "1.2.3" stays a string,
         # 3 stays a number, a list stays a list.
-        args += ["--set-json", f"{key}={json.dumps(value, default=str)}"]
-    return args
-
-
-def _run(args: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, str]:
-    """Run helm in its own process group, so a timeout ends whatever it started too."""
-    with subprocess.Popen(
-        args,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,
-    ) as process:
-        try:
-            stdout, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise
-        return process.returncode, stdout, stderr
+        args.append(f"--set-json={key}={json.dumps(value, default=str)}")
+    return [*args, "--", target.release, str(target.chart)]
 
 
 def render(
-    helm: Helm, target: Target, profile: Profile, settings: HelmSettings, home: Path
+    helm: Helm,
+    target: Target,
+    profile: Profile,
+    settings: HelmSettings,
+    home: Path,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Rendering:
     args = template_args(helm, target, profile, settings)
     started = time.perf_counter()
+
+    def failed(message: str) -> Rendering:
+        return Rendering(target, profile, "", message, time.perf_counter() - started)
+
     try:
-        code, stdout, stderr = _run(args, isolated_env(home), settings.timeout)
-    except subprocess.TimeoutExpired:
-        return Rendering(
-            target,
-            profile,
-            "",
+        done = run_bounded(args, isolated_env(home), settings.timeout, limits.helm_output_bytes)
+    except TimedOut:
+        return failed(
             f"helm template did not finish within {settings.timeout:g}s "
-            "(raise helm.timeout in gate.yaml if the chart is really that slow)",
-            time.perf_counter() - started,
+            "(raise helm.timeout in gate.yaml if the chart is really that slow)"
+        )
+    except OutputTooLarge as exc:
+        return failed(
+            f"helm template printed more than {exc.limit} bytes, limits.helm_output_bytes; "
+            "raise that limit in gate.yaml if the chart really renders that much"
+        )
+    except OutputHeld:
+        return failed(
+            "helm template exited, but a process it started kept its output open; "
+            "its output was abandoned"
         )
     except OSError as exc:
-        return Rendering(target, profile, "", f"helm could not be started: {exc}")
-    elapsed = time.perf_counter() - started
-    if code != 0:
-        return Rendering(target, profile, "", _helm_message(stderr, code), elapsed)
-    return Rendering(target, profile, stdout, None, elapsed)
+        return failed(f"helm could not be started: {exc}")
+    stderr = done.stderr.decode("utf-8", errors="replace")
+    if done.code != 0:
+        return failed(_helm_message(stderr, done.code))
+    try:
+        stream = done.stdout.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = done.stdout.count(b"\n", 0, exc.start) + 1
+        return failed(
+            f"helm template rendered bytes that are not UTF-8 (line {line} of its output); "
+            "Kubernetes objects are UTF-8 text, so fix the template or the value that put "
+            "them there (binary data belongs base64-encoded in a Secret's data)"
+        )
+    return Rendering(target, profile, stream, None, time.perf_counter() - started)
 
 
 def _helm_message(stderr: str, code: int) -> str:
@@ -151,12 +149,13 @@ def render_all(
     settings: HelmSettings,
     jobs: int,
     on_done: Callable[[Rendering], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Rendering]:
     """Render every (target, profile) pair, `jobs` helm processes at a time, in input order."""
     with tempfile.TemporaryDirectory(prefix="gate-helm-home-") as home:
 
         def one(pair: tuple[Target, Profile]) -> Rendering:
-            rendering = render(helm, pair[0], pair[1], settings, Path(home))
+            rendering = render(helm, pair[0], pair[1], settings, Path(home), limits)
             if on_done is not None:
                 on_done(rendering)
             return rendering

@@ -12,6 +12,12 @@ from typing import Any
 
 from tests.conftest import REPO
 
+# Tests write their gate.yaml into tmp_path and point it at charts of this repository,
+# which lies outside that tmp_path "repository": gate.yaml must allow those folders
+# explicitly (docs/security.md), and these lines do.
+READ_FOLDERS = [str(REPO / f) for f in ("tests/fixtures", "charts-under-test", "examples", "bench")]
+READ_REPO = f"read_outside: {json.dumps(READ_FOLDERS)}\n"
+
 # The keys every JSON finding has (DESIGN.md, "JSON report"), and those it may add.
 FINDING_KEYS = frozenset(
     {

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from gate import __version__
-from tests.gate_cli import FINDING_KEYS, OPTIONAL_FINDING_KEYS, Run, run
+from tests.gate_cli import FINDING_KEYS, OPTIONAL_FINDING_KEYS, READ_REPO, Run, run
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_CHARTS = Path(__file__).resolve().parent / "fixtures" / "charts"
@@ -85,7 +85,7 @@ def tiny_config(tmp_path: Path, extra: str = "") -> Path:
     """gate.yaml in tmp_path with one target on the tiny fixture chart."""
     return write(
         tmp_path / "gate.yaml",
-        f"{extra}targets:\n  - name: tiny\n    chart: {FIXTURE_CHARTS / 'tiny'}\n",
+        f"{READ_REPO}{extra}targets:\n  - name: tiny\n    chart: {FIXTURE_CHARTS / 'tiny'}\n",
     )
 
 
@@ -299,7 +299,7 @@ def test_override_params_per_profile(helm_path: str, tmp_path: Path) -> None:
     )
     write(
         tmp_path / "gate.yaml",
-        "targets:\n"
+        f"{READ_REPO}targets:\n"
         "  - name: backstage\n"
         f"    chart: {BACKSTAGE_CHART}\n"
         "    release: neuroscale-backstage\n"
@@ -408,7 +408,8 @@ def test_policy_with_unknown_operator(helm_path: str, tmp_path: Path) -> None:
 def broken_chart_run(helm_path: str, tmp_path: Path) -> tuple[Run, dict[str, Any]]:
     write(
         tmp_path / "gate.yaml",
-        f"targets:\n  - name: broken\n    chart: {FIXTURE_CHARTS / 'broken-template'}\n",
+        f"{READ_REPO}targets:\n  - name: broken\n"
+        f"    chart: {FIXTURE_CHARTS / 'broken-template'}\n",
     )
     out = tmp_path / "report.json"
     run = gate(
@@ -448,7 +449,8 @@ def test_template_syntax_error_points_at_the_unclosed_action(
 def test_render_of_broken_template(helm_path: str, tmp_path: Path) -> None:
     write(
         tmp_path / "gate.yaml",
-        f"targets:\n  - name: broken\n    chart: {FIXTURE_CHARTS / 'broken-template'}\n",
+        f"{READ_REPO}targets:\n  - name: broken\n"
+        f"    chart: {FIXTURE_CHARTS / 'broken-template'}\n",
     )
     run = gate("render", "broken", "--helm", helm_path, cwd=tmp_path)
 

@@ -118,6 +118,7 @@ exemptions:
 
 @pytest.fixture
 def full_config(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()  # a work tree: the repository root is tmp_path, not conf/
     chart = make_chart(tmp_path / "charts" / "demo")
     (chart / "values-dev.yaml").write_text("replicaCount: 1\n", encoding="utf-8")
     conf = tmp_path / "conf"
@@ -131,7 +132,7 @@ def test_full_config_top_level(full_config: Path, tmp_path: Path) -> None:
     conf = tmp_path / "conf"
     assert isinstance(config, GateConfig)
     assert config.file == full_config
-    assert config.root == conf
+    assert config.root == tmp_path
     assert config.helm == HelmSettings(
         kube_version="1.30.2",
         api_versions=("monitoring.coreos.com/v1", "example.com/v1alpha1/Widget"),

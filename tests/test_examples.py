@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
-from tests.gate_cli import run_gate
+from tests.gate_cli import READ_REPO, run_gate
 
 FIELD_NOTES = {
     "prod-missing-title": "backstage-app-config-required",
@@ -172,7 +172,7 @@ exemptions:
   - rule: resource-requests
     object: Deployment/backstage/*
     reason: nothing to exempt any more
-""",
+{READ_REPO}""",
         encoding="utf-8",
     )
     return config
@@ -206,7 +206,7 @@ def test_exemptions_matched_expired_and_unused(helm_path: str, exemption_config:
 def test_a_date_in_set_is_passed_as_its_text(helm_path: str, tmp_path: Path) -> None:
     config = tmp_path / "gate.yaml"
     config.write_text(
-        f"targets:\n  - name: b\n    chart: {REPO / 'charts-under-test' / 'backstage'}\n"
+        f"{READ_REPO}targets:\n  - name: b\n    chart: {REPO / 'charts-under-test' / 'backstage'}\n"
         "    profiles:\n      p:\n        values: [values-prod.yaml]\n"
         "        set: {backstage.backstage.podAnnotations.released: 2024-01-01}\n",
         encoding="utf-8",

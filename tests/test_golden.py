@@ -1,33 +1,31 @@
-"""Golden files without helm: gate/golden.py (read, cache, atomic write, listing),
-gate/checks/golden.py (semantic comparison) and Gate.write_golden (all or nothing).
+"""Golden files without helm: gate/golden_files.py (read, staged writes, listing),
+gate/writes.py (atomic write), gate/checks/golden.py (comparison) and
+Gate.write_golden (all or nothing).
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import gate.golden
-import gate.pipeline
+import gate.checks.golden
+import gate.golden_files
+import gate.writes
 from gate.checks.golden import NOT_SET, Change, changes, compare, missing, nondeterministic, stale
 from gate.config import load_config
 from gate.errors import GateError
-from gate.golden import (
-    golden_files,
-    golden_path,
-    read_golden,
-    write_atomically,
-)
+from gate.golden_files import golden_files, golden_path, read_golden
 from gate.model import Category, RenderedObject, Severity
-from gate.normalize import digest, normalize
+from gate.normalize import dump_body, normalize
 from gate.pipeline import Gate, Split
 from gate.render import Rendering
+from gate.writes import write_atomically
 from gate.yamlload import parse_document
+from tests.gate_cli import READ_REPO
 
 FIXTURE_CHARTS = Path(__file__).resolve().parent / "fixtures" / "charts"
 DIGEST_A = "r.example.com/app@sha256:" + "a" * 64
@@ -114,10 +112,10 @@ def test_golden_path_is_target_folder_and_profile_file(tmp_path: Path) -> None:
 
 
 def test_read_golden_of_a_missing_file_is_none(tmp_path: Path) -> None:
-    assert read_golden(tmp_path / "shop" / "prod.yaml", tmp_path / "cache") is None
+    assert read_golden(tmp_path / "shop" / "prod.yaml") is None
 
 
-def test_read_golden_knows_identity_line_text_and_digest(tmp_path: Path) -> None:
+def test_read_golden_knows_identity_line_and_exact_text(tmp_path: Path) -> None:
     objects = today()
     path = tmp_path / "golden" / "shop" / "prod.yaml"
     text = write_golden_file(path, objects)
@@ -131,7 +129,7 @@ def test_read_golden_knows_identity_line_text_and_digest(tmp_path: Path) -> None
     for o in objects:
         found = golden.objects[o.identity]
         assert lines[found.line - 1] == f"# Object: {o.identity}", found.line
-        assert found.digest == digest(o.body)
+        assert found.text == dump_body(o.body)
         assert found.body() == o.body
         assert parse_document(found.text) == o.body
 
@@ -166,9 +164,11 @@ def test_a_golden_file_that_is_not_yaml_is_a_clear_error(tmp_path: Path) -> None
     path = tmp_path / "prod.yaml"
     text = write_golden_file(path, today())
     path.write_text(text.replace("replicas: 1", "replicas: [1"), encoding="utf-8")
+    golden = read_golden(path)
+    assert golden is not None
 
     with pytest.raises(GateError) as caught:
-        read_golden(path)
+        compare(today(), golden, "shop", "prod")
 
     message = caught.value.render()
     assert str(path) in message
@@ -176,7 +176,7 @@ def test_a_golden_file_that_is_not_yaml_is_a_clear_error(tmp_path: Path) -> None
     assert "gate golden update" in message
 
 
-# --- the digest cache -----------------------------------------------------------------------
+# --- comparing text first -------------------------------------------------------------------
 
 
 class ParseCounter:
@@ -188,53 +188,34 @@ class ParseCounter:
         return parse_document(text)
 
 
-def refuse_to_parse(text: str) -> Any:
-    raise AssertionError("read_golden parsed although the cache knows this file")
-
-
-def test_second_read_uses_the_cache_and_does_not_parse(
+def test_unchanged_objects_are_compared_as_text_and_never_parsed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "golden" / "shop" / "prod.yaml"
-    cache = tmp_path / ".gate-cache"
     write_golden_file(path, today())
     counter = ParseCounter()
-    monkeypatch.setattr(gate.golden, "parse_document", counter)
+    monkeypatch.setattr(gate.golden_files, "parse_document", counter)
+    golden = read_golden(path)
+    assert golden is not None
 
-    first = read_golden(path, cache)
-    assert counter.calls == 3
-    assert list(cache.rglob("*.json")), "the first read must remember the digests"
-
-    monkeypatch.setattr(gate.golden, "parse_document", refuse_to_parse)
-    second = read_golden(path, cache)
-
-    assert first is not None and second is not None
-    assert {i: (o.line, o.digest) for i, o in second.objects.items()} == {
-        i: (o.line, o.digest) for i, o in first.objects.items()
-    }
+    assert compare(today(), golden, "shop", "prod") == []
+    assert counter.calls == 0
+    assert [f.path for f in compare(today(replicas=4), golden, "shop", "prod")] == [
+        "spec.replicas"
+    ]
+    assert counter.calls == 1, "only the changed object is parsed"
 
 
-def test_a_hand_edit_is_parsed_again_and_is_drift(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_hand_edit_of_the_same_length_is_drift(tmp_path: Path) -> None:
     path = tmp_path / "golden" / "shop" / "prod.yaml"
-    cache = tmp_path / ".gate-cache"
     text = write_golden_file(path, today())
-    read_golden(path, cache)  # warm the cache
-    stat = path.stat()
-    # Same length, same mtime: only the content says the file changed.
     edited = text.replace("replicas: 1\n", "replicas: 7\n")
     assert edited != text and len(edited) == len(text)
     path.write_text(edited, encoding="utf-8")
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    counter = ParseCounter()
-    monkeypatch.setattr(gate.golden, "parse_document", counter)
 
-    golden = read_golden(path, cache)
+    golden = read_golden(path)
 
-    assert counter.calls >= 1
     assert golden is not None
-    assert golden.objects[DEPLOYMENT].digest == digest(deployment_body(replicas=7))
     findings = compare(today(), golden, "shop", "prod")
     assert [(f.rule, f.object, f.path) for f in findings] == [
         ("golden-drift", DEPLOYMENT, "spec.replicas")
@@ -242,37 +223,31 @@ def test_a_hand_edit_is_parsed_again_and_is_drift(
     assert "7 → 1" in findings[0].message
 
 
-def test_a_corrupt_cache_file_only_costs_a_parse(tmp_path: Path) -> None:
+def test_a_reformatted_but_equal_object_is_no_drift(tmp_path: Path) -> None:
+    """Text differs, content does not: the fallback parse decides, so a hand-formatted
+    golden file is not drift."""
     path = tmp_path / "golden" / "shop" / "prod.yaml"
-    cache = tmp_path / ".gate-cache"
-    write_golden_file(path, today())
-    read_golden(path, cache)
-    (cache_file,) = cache.rglob("*.json")
-    cache_file.write_text("{not json", encoding="utf-8")
+    text = write_golden_file(path, today())
+    path.write_text(text.replace("replicas: 1\n", "replicas: 0x1\n"), encoding="utf-8")
 
-    golden = read_golden(path, cache)
+    golden = read_golden(path)
 
     assert golden is not None
-    assert golden.objects[DEPLOYMENT].digest == digest(deployment_body())
-    assert json.loads(cache_file.read_text())["digests"][DEPLOYMENT] == digest(deployment_body())
+    assert compare(today(), golden, "shop", "prod") == []
 
 
-def test_a_cache_with_wrong_digests_for_another_content_is_not_trusted(tmp_path: Path) -> None:
-    """The cache holds the sha256 of the file it describes; another file's entry is ignored."""
-    path = tmp_path / "golden" / "shop" / "prod.yaml"
-    cache = tmp_path / ".gate-cache"
-    write_golden_file(path, today(replicas=2))
-    read_golden(path, cache)
-    (cache_file,) = cache.rglob("*.json")
-    data = json.loads(cache_file.read_text())
-    data["digests"][DEPLOYMENT] = "0" * 16
-    cache_file.write_text(json.dumps(data))
-    write_golden_file(path, today(replicas=3))
-
-    golden = read_golden(path, cache)
-
+def test_the_last_object_of_a_file_keeps_its_trailing_newlines_exactly(tmp_path: Path) -> None:
+    """A `|+` block at the end of an object keeps its trailing newlines; text equality
+    must see the difference between one and two of them."""
+    one = config_map("zz", {"script": "echo\n"})
+    two = config_map("zz", {"script": "echo\n\n"})
+    path = tmp_path / "prod.yaml"
+    write_golden_file(path, [config_map("a"), one])
+    golden = read_golden(path)
     assert golden is not None
-    assert golden.objects[DEPLOYMENT].digest == digest(deployment_body(replicas=3))
+
+    assert compare([config_map("a"), one], golden, "shop", "prod") == []
+    assert len(compare([config_map("a"), two], golden, "shop", "prod")) == 1
 
 
 # --- atomic writes --------------------------------------------------------------------------
@@ -297,7 +272,7 @@ def test_a_failed_fsync_leaves_the_old_file_and_no_temporary(
     def fail(fd: int) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(gate.golden.os, "fsync", fail)
+    monkeypatch.setattr(gate.writes.os, "fsync", fail)
 
     with pytest.raises(OSError):
         write_atomically(path, "new content\n" * 200)
@@ -338,7 +313,7 @@ def test_a_write_that_fails_half_way_leaves_the_old_file_and_no_temporary(
     write_atomically(path, "old\n" * 1000)
     real_fdopen = os.fdopen
     monkeypatch.setattr(
-        gate.golden.os,
+        gate.writes.os,
         "fdopen",
         lambda *a, **k: HalfWriter(real_fdopen(*a, **k), error),
     )
@@ -359,7 +334,7 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary(
     def fail(src: Any, dst: Any) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(gate.golden.os, "replace", fail)
+    monkeypatch.setattr(gate.writes.os, "replace", fail)
 
     with pytest.raises(PermissionError):
         write_atomically(path, "new\n")
@@ -579,7 +554,7 @@ def three(tmp_path: Path) -> Gate:
     """A gate.yaml with three targets, so write_golden has three files to write."""
     chart = FIXTURE_CHARTS / "tiny"
     (tmp_path / "gate.yaml").write_text(
-        "golden: {dir: golden}\ntargets:\n"
+        f"{READ_REPO}golden: {{dir: golden}}\ntargets:\n"
         + "".join(f"  - name: {name}\n    chart: {chart}\n" for name in ("one", "two", "three")),
         encoding="utf-8",
     )
@@ -634,29 +609,13 @@ def test_write_golden_creates_updates_and_leaves_unchanged(three: Gate) -> None:
     assert "replicas: 2" in (three.config.golden.dir / "two" / "default.yaml").read_text()
 
 
-def test_the_cache_written_by_an_update_agrees_with_a_cold_read(
-    three: Gate, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    three.write_golden(splits_for(three, 1))
-    path = three.config.golden.dir / "one" / "default.yaml"
-    cold = read_golden(path)
-    monkeypatch.setattr(gate.golden, "parse_document", refuse_to_parse)
-
-    warm = read_golden(path, three.cache)
-
-    assert cold is not None and warm is not None
-    assert {i: o.digest for i, o in warm.objects.items()} == {
-        i: o.digest for i, o in cold.objects.items()
-    }
-
-
-def test_a_write_failing_half_way_through_an_update_truncates_nothing(
+def test_a_write_failing_half_way_through_an_update_changes_no_golden_file(
     three: Gate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     three.write_golden(splits_for(three, 1))
     age(three)
     old = files_of(three)
-    real = gate.pipeline.write_atomically
+    real = gate.golden_files.write_atomically
     calls: list[Path] = []
 
     def fail_fsync(fd: int) -> None:
@@ -664,25 +623,25 @@ def test_a_write_failing_half_way_through_an_update_truncates_nothing(
 
     def second_fails(path: Path, text: str) -> None:
         """The second write really starts (a temporary file, half the bytes on their way)
-        and then fails, as a full disk or a killed CI job would make it."""
+        and then fails, as a full disk would make it."""
         calls.append(path)
         if len(calls) == 2:
-            monkeypatch.setattr(gate.golden.os, "fsync", fail_fsync)
+            monkeypatch.setattr(gate.writes.os, "fsync", fail_fsync)
         try:
             real(path, text)
         finally:
-            monkeypatch.setattr(gate.golden.os, "fsync", os.fsync)
+            monkeypatch.setattr(gate.writes.os, "fsync", os.fsync)
 
-    monkeypatch.setattr(gate.pipeline, "write_atomically", second_fails)
+    monkeypatch.setattr(gate.golden_files, "write_atomically", second_fails)
 
-    with pytest.raises(OSError):
+    with pytest.raises(GateError) as caught:
         three.write_golden(splits_for(three, 5))
 
-    now = files_of(three)
-    assert "replicas: 5" in now["one/default.yaml"][0]
-    assert now["two/default.yaml"] == old["two/default.yaml"]
-    assert now["three/default.yaml"] == old["three/default.yaml"]
+    assert "No space left on device" in caught.value.render()
+    assert "no golden file was changed" in caught.value.render()
+    assert files_of(three) == old
     assert leftovers(three.config.golden.dir) == []
+    assert [p.name for p in three.config.golden.dir.iterdir() if p.name.startswith(".")] == []
     assert len(calls) == 2
 
 

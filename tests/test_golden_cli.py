@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.gate_cli import Run, run
+from tests.gate_cli import READ_FOLDERS, Run, run
 
 FIXTURE_CHARTS = Path(__file__).resolve().parent / "fixtures" / "charts"
 RANDOM_CHART = FIXTURE_CHARTS / "random-secret"
@@ -46,7 +46,7 @@ class Repo:
     def configure(
         self, targets: list[dict[str, Any]], golden: dict[str, Any] | None = None
     ) -> None:
-        data: dict[str, Any] = {"targets": targets}
+        data: dict[str, Any] = {"read_outside": READ_FOLDERS, "targets": targets}
         if golden is not None:
             data = {"golden": golden, **data}
         (self.root / "gate.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
@@ -397,7 +397,7 @@ def test_ignored_label_is_masked_and_changing_it_is_not_drift(repo: Repo) -> Non
 def test_hand_edit_of_a_golden_file_is_drift_despite_the_cache(repo: Repo) -> None:
     repo.configure([app()], golden={"dir": "golden"})
     repo.update()
-    first, _ = repo.check_json()  # warms the cache for this exact file
+    first, _ = repo.check_json()  # the cache now knows this exact file
     assert first.code == 0, first.output
     assert list((repo.root / ".gate-cache").rglob("*.json")), "no digest cache was written"
 
@@ -415,3 +415,25 @@ def test_hand_edit_of_a_golden_file_is_drift_despite_the_cache(repo: Repo) -> No
     (drift,) = golden_findings(report, "golden-drift")
     assert drift["path"] == "spec.replicas"
     assert drift["message"] == "spec.replicas: 7 → 1"
+
+
+def test_a_committed_cache_entry_cannot_hide_drift(repo: Repo) -> None:
+    """The hostile case: the pull request changes the rendering (replicas 1 -> 50),
+    keeps the old golden file, and commits a cache entry claiming that golden file
+    holds exactly today's digests. The entry has no valid HMAC, so gate compares."""
+    repo.configure([app(profiles={"dev": {"set": {"replicas": 50}}})], golden={"dir": "golden"})
+    repo.update()
+    (entry,) = (repo.root / ".gate-cache").rglob("*.json")
+    today = json.loads(entry.read_text())  # the digests of the replicas=50 rendering
+    repo.configure([app()], golden={"dir": "golden"})
+    repo.update()  # the golden file as committed before: replicas 1
+    old = json.loads(entry.read_text())
+    repo.configure([app(profiles={"dev": {"set": {"replicas": 50}}})], golden={"dir": "golden"})
+    for forged_mac in ("0" * 64, today["mac"], old["mac"]):
+        entry.write_text(
+            json.dumps({"sha256": old["sha256"], "digests": today["digests"], "mac": forged_mac})
+        )
+        run, report = repo.check_json()
+        assert run.code == 1, run.output
+        (drift,) = golden_findings(report, "golden-drift")
+        assert drift["message"] == "spec.replicas: 1 → 50"

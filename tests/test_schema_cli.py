@@ -18,7 +18,7 @@ import yaml
 
 from gate.checks.schema.kubernetes import bundled_versions
 from tests.conftest import HELMS, REPO
-from tests.gate_cli import run_gate
+from tests.gate_cli import READ_FOLDERS, run_gate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TYPOS_CHART = FIXTURES / "charts" / "schema-typos"
@@ -197,6 +197,7 @@ def assert_one_sentence(result: subprocess.CompletedProcess[str]) -> str:
 
 def fixture_config(tmp_path: Path) -> Path:
     config = {
+        "read_outside": READ_FOLDERS,
         "builtin_policies": False,
         "targets": [
             {
@@ -318,7 +319,8 @@ def crd_config(tmp_path: Path, strict: bool | None = None, crds: bool = True) ->
     if strict is not None:
         schemas["strict"] = strict
     path = tmp_path / f"gate-{'crds' if crds else 'none'}-{strict}.yaml"
-    path.write_text(yaml.safe_dump({"schemas": schemas}), encoding="utf-8")
+    data = {"read_outside": READ_FOLDERS, "schemas": schemas}
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
 
 
@@ -473,6 +475,7 @@ def test_gate_yaml_kube_version_without_schemas_is_exit_2_naming_gate_yaml(
     config = write(
         tmp_path / "gate.yaml",
         f"""
+        read_outside: {READ_FOLDERS}
         helm:
           kube_version: "1.20.0"
         targets:

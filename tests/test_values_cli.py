@@ -16,7 +16,7 @@ from gate.config import load_config
 from gate.helm import find_helm
 from gate.pipeline import Gate, select
 from tests.conftest import REPO
-from tests.gate_cli import FINDING_KEYS, json_report, run_gate
+from tests.gate_cli import FINDING_KEYS, READ_REPO, json_report, run_gate
 
 BACKSTAGE = REPO / "charts-under-test" / "backstage"
 FIXTURES = REPO / "tests" / "fixtures" / "charts"
@@ -57,6 +57,7 @@ def config(
     folder: Path, profiles: dict[str, list[str]], chart: Path = BACKSTAGE, values: str = ""
 ) -> Path:
     lines = [
+        READ_REPO.rstrip(),
         'helm: {kube_version: "1.31.0"}',
         "targets:",
         "  - name: app",

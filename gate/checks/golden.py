@@ -1,8 +1,9 @@
 """Compare today's normalized rendering with the golden file, in Kubernetes terms.
 
-Objects are matched by identity, and only objects whose digests differ are
-parsed and diffed (deepdiff), so a large rendering with a few changes costs
-little. List items that carry a `name` (containers, env, ports, volumes) are
+Objects are matched by identity, and only objects whose YAML text differs from
+what gate writes for today's object are parsed and diffed (deepdiff), so a large
+rendering with a few changes costs little, and nothing is taken on trust from a
+cache. List items that carry a `name` (containers, env, ports, volumes) are
 matched by name rather than position, so a change reads
 `spec.template.spec.containers[backstage].image`, and inserting a container
 does not make every later one look changed.
@@ -11,7 +12,7 @@ does not make every later one look changed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,9 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from gate.checks.policies.paths import format_path
-from gate.golden import GoldenFile
+from gate.golden_files import GoldenFile
 from gate.model import Category, Finding, RenderedObject, Severity, short_identity
-from gate.normalize import digest, keyed
+from gate.normalize import digest, dump_body, keyed
 
 NOT_SET = object()
 
@@ -101,10 +102,22 @@ def changes(old: Any, new: Any) -> list[Change]:
     return sorted(found, key=lambda c: _path(c.path))
 
 
+def _same(now: RenderedObject, then: Any, known: str | None) -> bool:
+    """Equal without parsing the golden object: by a verified digest, else by its text."""
+    if known is not None:
+        return digest(now.body) == known
+    return bool(dump_body(now.body) == then.text)
+
+
 def compare(
-    objects: Sequence[RenderedObject], golden: GoldenFile, target: str, profile: str
+    objects: Sequence[RenderedObject],
+    golden: GoldenFile,
+    target: str,
+    profile: str,
+    known: Mapping[str, str] | None = None,
 ) -> list[Finding]:
-    """One golden-drift finding per added, removed or changed object."""
+    """One golden-drift finding per added, removed or changed object. `known` holds
+    verified digests of the golden objects (gate/golden_cache.py), when there are."""
     today = dict(keyed(objects))
     findings: list[Finding] = []
     file = str(golden.path)
@@ -145,7 +158,7 @@ def compare(
                     line=then.line,
                 )
             )
-        elif digest(now.body) != then.digest:
+        elif not _same(now, then, (known or {}).get(identity)):
             found = changes(then.body(), now.body)
             if found:
                 lines = "\n".join(change.describe() for change in found)
