@@ -17,7 +17,6 @@ overrides) only decide which renders are worth making:
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import difflib
 import json
@@ -91,7 +90,7 @@ class ValuesAnalysis:
         self.target, self.profile = target, profile
         self.values = ProfileValues(profile, config_file)
         self.chart = chart
-        self.known: Known = copy.deepcopy(known_tree_of(target.chart, chart))
+        self.known: Known = known_tree_of(target.chart, chart).copy()
         for path in free_form:
             self.known.add(set_path(path), free=True)
         self.baseline = baseline
@@ -123,14 +122,15 @@ class ValuesAnalysis:
         values (`changed`), rendering what is not cached."""
         missing = [g for g in dict.fromkeys(groups) if (how, g) not in self.cache]
         allowed = max(0, self.budget - self.result.renders)
-        todo, skipped = missing[:allowed], missing[allowed:]
+        todo, over = missing[:allowed], missing[allowed:]
         if todo:
             rendered = self._render([self._variant(how, g) for g in todo])
             self.result.renders += len(todo)
             for group, (print_, _) in zip(todo, rendered, strict=True):
                 self.cache[(how, group)] = print_
-        for group in skipped:
+        for group in over:
             self.result.not_analysed += [dotted(k.path) for k in sorted(group, key=_order)]
+        skipped = set(over)  # looked up once per group below: a list would be quadratic
         # A group the budget left unrendered counts as changed: never reported.
         return [self.cache.get((how, g)) if g not in skipped else None for g in groups]
 
@@ -159,7 +159,8 @@ class ValuesAnalysis:
                 for group in pending:
                     self.result.not_analysed += [dotted(k.path) for k in group]
                 break
-        return [k for k in keys if k in set(found)]
+        confirmed = set(found)  # built once: the keys in their given order, linear
+        return [k for k in keys if k in confirmed]
 
     # --- unknown keys -------------------------------------------------------------------
 
@@ -186,9 +187,10 @@ class ValuesAnalysis:
         # leave the rendering unchanged when given another value.
         removable = self.without_effect(self.unknown_candidates())
         confirmed = self.without_effect(removable, how="changed")
+        suggester = Suggester(self.known)
         for key in confirmed:
             file, line = self.values.location(key)
-            suggestion = suggest(self.known, key.path)
+            suggestion = suggester.suggest(key.path)
             hint = f"; did you mean {suggestion}?" if suggestion else ""
             self.result.findings.append(
                 Finding(
@@ -210,13 +212,13 @@ class ValuesAnalysis:
     # --- no effect ----------------------------------------------------------------------
 
     def no_effect(self, skip: Sequence[Key]) -> None:
-        skipped = [k.path for k in skip]
+        skipped = set(skip)  # a leaf at or below a skipped key: one look-up per level
         leaves = [
             leaf
             for leaf in self.values.all_leaves()
             if not any(
-                leaf.path[: len(p)] == p and leaf.source == s.source
-                for s, p in zip(skip, skipped, strict=True)
+                Key(leaf.source, leaf.path[:depth]) in skipped
+                for depth in range(1, len(leaf.path) + 1)
             )
         ]
         defaults = chart_defaults(self.chart)
@@ -387,18 +389,20 @@ def _show(value: Any) -> str:
 def _collapse(keys: list[Key], values: ProfileValues) -> list[Key]:
     """Report the highest subtree all of whose leaves have no effect, not each leaf."""
     found = set(keys)
-    result: list[Key] = []
+    dead: dict[Key, bool] = {}  # each parent's leaves are looked at once, not once per key
+
+    def all_dead(parent: Key) -> bool:
+        if parent not in dead:
+            dead[parent] = all(leaf in found for leaf in values.leaves(parent))
+        return dead[parent]
+
+    result: dict[Key, None] = {}
     for key in keys:
         top = key
-        while len(top.path) > 1:
-            parent = Key(top.source, top.path[:-1])
-            if all(leaf in found for leaf in values.leaves(parent)):
-                top = parent
-            else:
-                break
-        if top not in result:
-            result.append(top)
-    return result
+        while len(top.path) > 1 and all_dead(Key(top.source, top.path[:-1])):
+            top = Key(top.source, top.path[:-1])
+        result.setdefault(top)
+    return list(result)
 
 
 def suggest(known: Known, path: ValuesPath) -> str | None:
@@ -406,44 +410,105 @@ def suggest(known: Known, path: ValuesPath) -> str | None:
     deeper under a parent that declares it (a dependency's own key), one level
     shallower, or a close spelling of the last key. A free-form map would take any
     key, which is no evidence that the author meant it; it is never suggested."""
-    return _deeper(known, path) or _shallower(known, path) or _respelled(known, path)
+    return Suggester(known).suggest(path)
 
 
 _NEVER_SUGGESTED = ("global", "tags")
+_CUTOFF = 0.75  # difflib's ratio of a close spelling
+# Candidates looked at for the suggestions of one analysis: a parent with 20,000 declared
+# keys and a values file misspelling 20,000 keys under it would otherwise compare every
+# pair (difflib in Python: hours). Real analyses look at a few thousand; past the budget,
+# keys are still reported, without a suggestion. 100,000 difflib comparisons of look-alike
+# keys take about a second.
+SUGGESTION_BUDGET = 100_000
 
 
-def _deeper(known: Known, path: ValuesPath) -> str | None:
-    """Insert one key at or above the first unknown one, so that it becomes known."""
-    unknown = known.knows(path)
-    for depth in range(unknown, -1, -1):
-        node = known.node(path[:depth])
-        if node is None:
-            continue
-        for name, child in node.children.items():
-            if name in _NEVER_SUGGESTED:
+class Suggester:
+    """`suggest` for many keys of one known tree: each node's children are indexed once
+    (by the keys below them, and by length), so that a suggestion looks only at the
+    candidates that can match, and all of them together stay within SUGGESTION_BUDGET.
+    The tree must not change while a Suggester uses it."""
+
+    def __init__(self, known: Known, budget: int = SUGGESTION_BUDGET):
+        self.known = known
+        self.left = budget
+        # by id(node), for the nodes asked about: which children hold a given key, and
+        # the children's names by length; the tree keeps the nodes alive.
+        self._holding: dict[int, dict[str, list[str]]] = {}
+        self._lengths: dict[int, dict[int, list[str]]] = {}
+
+    def suggest(self, path: ValuesPath) -> str | None:
+        return self._deeper(path) or self._shallower(path) or self._respelled(path)
+
+    def _spend(self, count: int) -> bool:
+        if count > self.left:
+            return False
+        self.left -= count
+        return True
+
+    def _children_holding(self, node: Known) -> dict[str, list[str]]:
+        index = self._holding.get(id(node))
+        if index is None:
+            index = {}
+            for name, child in node.children.items():
+                if name not in _NEVER_SUGGESTED:
+                    for below in child.children:
+                        index.setdefault(below, []).append(name)
+            self._holding[id(node)] = index
+        return index
+
+    def _deeper(self, path: ValuesPath) -> str | None:
+        """Insert one key at or above the first unknown one, so that it becomes known."""
+        known = self.known
+        unknown = known.knows(path)
+        for depth in range(unknown, -1, -1):
+            node = known.node(path[:depth])
+            if node is None:
                 continue
-            candidate = (*path[:depth], name, *path[depth:])
-            if path[depth] in child.children and known.knows(candidate) >= unknown + 2:
-                return dotted(candidate)
-    return None
-
-
-def _shallower(known: Known, path: ValuesPath) -> str | None:
-    """Drop one key above the first unknown one, so that it becomes known."""
-    unknown = known.knows(path)
-    for depth in range(unknown):
-        candidate = (*path[:depth], *path[depth + 1 :])
-        if candidate[0] not in _NEVER_SUGGESTED and known.knows(candidate) >= unknown:
-            return dotted(candidate)
-    return None
-
-
-def _respelled(known: Known, path: ValuesPath) -> str | None:
-    parent = known.node(path[:-1])
-    if parent is None:
+            for name in self._children_holding(node).get(path[depth], []):
+                if not self._spend(1):
+                    return None
+                candidate = (*path[:depth], name, *path[depth:])
+                if known.knows(candidate) >= unknown + 2:
+                    return dotted(candidate)
         return None
-    close = difflib.get_close_matches(path[-1], list(parent.children), n=1, cutoff=0.75)
-    return dotted((*path[:-1], close[0])) if close else None
+
+    def _shallower(self, path: ValuesPath) -> str | None:
+        """Drop one key above the first unknown one, so that it becomes known."""
+        known = self.known
+        unknown = known.knows(path)
+        for depth in range(unknown):
+            candidate = (*path[:depth], *path[depth + 1 :])
+            if candidate[0] not in _NEVER_SUGGESTED and known.knows(candidate) >= unknown:
+                return dotted(candidate)
+        return None
+
+    def _respelled(self, path: ValuesPath) -> str | None:
+        parent = self.known.node(path[:-1])
+        if parent is None:
+            return None
+        lengths = self._lengths.get(id(parent))
+        if lengths is None:
+            lengths = {}
+            for name in parent.children:
+                lengths.setdefault(len(name), []).append(name)
+            self._lengths[id(parent)] = lengths
+        # difflib drops a candidate whose length alone rules it out (real_quick_ratio);
+        # so can this, before comparing: the same matches, fewer comparisons.
+        word = path[-1]
+        fitting = [
+            names for size, names in lengths.items() if _length_ratio(len(word), size) >= _CUTOFF
+        ]
+        if not fitting or not self._spend(sum(len(names) for names in fitting)):
+            return None
+        candidates = [name for names in fitting for name in names]
+        close = difflib.get_close_matches(word, candidates, n=1, cutoff=_CUTOFF)
+        return dotted((*path[:-1], close[0])) if close else None
+
+
+def _length_ratio(a: int, b: int) -> float:
+    """difflib's SequenceMatcher.real_quick_ratio for strings of lengths a and b."""
+    return 2.0 * min(a, b) / (a + b) if a + b else 1.0
 
 
 def across_profiles(analyses: Sequence[tuple[Profile, Analysis]]) -> list[Finding]:

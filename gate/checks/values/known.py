@@ -19,6 +19,11 @@ from gate.chart import ChartFiles
 
 ValuesPath = tuple[str, ...]
 
+# Keys of one path the tree holds: no values file can nest deeper (limits.yaml_depth is
+# 200 by default), and a template reading `.Values.a.a.a...` a million keys deep must not
+# build a million nodes. Deeper references are cut here; the walks below are loops.
+DEEPEST = 256
+
 
 @dataclass
 class Known:
@@ -41,6 +46,13 @@ class Known:
         node = self.add(prefix)
         _merge(node, other)
 
+    def copy(self) -> Known:
+        """A deep copy, made with a loop (copy.deepcopy recurses, and fails on a tree
+        about 200 keys deep)."""
+        root = Known(free=self.free)
+        _merge(root, self)
+        return root
+
     def knows(self, path: ValuesPath) -> int:
         """How many leading keys of `path` are known: len(path) when all of them are."""
         node = self
@@ -62,15 +74,25 @@ class Known:
         return node
 
     def paths(self, prefix: ValuesPath = ()) -> Iterator[ValuesPath]:
-        for key, child in self.children.items():
-            yield (*prefix, key)
-            yield from child.paths((*prefix, key))
+        """Every path below, depth first, in the order the keys were added."""
+        pending = [(prefix, iter(self.children.items()))]
+        while pending:
+            path, children = pending[-1]
+            for key, child in children:
+                yield (*path, key)
+                pending.append(((*path, key), iter(child.children.items())))
+                break
+            else:
+                pending.pop()
 
 
 def _merge(into: Known, other: Known) -> None:
-    into.free = into.free or other.free
-    for key, child in other.children.items():
-        _merge(into.child(key), child)
+    pending = [(into, other)]
+    while pending:
+        target, source = pending.pop()
+        target.free = target.free or source.free
+        for key, child in source.children.items():
+            pending.append((target.child(key), child))
 
 
 # --- the known tree -----------------------------------------------------------------------
@@ -79,12 +101,13 @@ def _merge(into: Known, other: Known) -> None:
 _REFERENCE = re.compile(r"\.Values((?:\.[A-Za-z0-9_-]+)+)")
 # `index .Values "a" "b"` and `index .Values.a "b"`
 _INDEX = re.compile(r'index\s+\$?\.Values((?:\.[A-Za-z0-9_-]+)*)((?:\s+"[^"]*")+)')
-# `$x := .Values.a.b` (or `$x := default dict .Values.a.b`) then `$x.c`
-_ASSIGN = re.compile(r"\$([A-Za-z0-9_]+)\s*:?=[^}]*?\$?\.Values((?:\.[A-Za-z0-9_-]+)+)")
+# `$x := .Values.a.b` (or `$x := default dict .Values.a.b`) then `$x.c`. The gaps a
+# lazy pattern scans are bounded: `[^}]*?` would make `$a = $a = ...` quadratic.
+_ASSIGN = re.compile(r"\$([A-Za-z0-9_]+)\s*:?=[^}]{0,200}?\$?\.Values((?:\.[A-Za-z0-9_-]+)+)")
 # `(.Values.a).b`: a field of a parenthesised value
 _PARENTHESISED = re.compile(r"\(\s*\$?\.Values((?:\.[A-Za-z0-9_-]+)+)\s*\)((?:\.[A-Za-z0-9_-]+)+)")
 # `dig "x" "y" default .Values.a`, `pluck "x" .Values.a`: keys named as strings
-_DUG = re.compile(r"\b(?:dig|pluck)\b[^}]*?\$?\.Values((?:\.[A-Za-z0-9_-]+)+)")
+_DUG = re.compile(r"\b(?:dig|pluck)\b[^}]{0,200}?\$?\.Values((?:\.[A-Za-z0-9_-]+)+)")
 _VARIABLE = re.compile(r"\$([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_-]+)+)")
 # A subtree handed whole to a function that reads keys gate cannot see.
 _WHOLE = re.compile(
@@ -111,7 +134,7 @@ _NAMES_KEYS = re.compile(r"\b(?:index|hasKey|get|pluck)\s+\(?\s*$")
 
 
 def _dotted(text: str) -> ValuesPath:
-    return tuple(part for part in text.split(".") if part)
+    return tuple(part for part in text.split(".", DEEPEST + 1) if part)[:DEEPEST]
 
 
 def template_references(template: str, tree: Known, library: bool = False) -> None:
@@ -122,23 +145,23 @@ def template_references(template: str, tree: Known, library: bool = False) -> No
     for match in _REFERENCE.finditer(template):
         tree.add(_dotted(match.group(1)))
     for match in _PARENTHESISED.finditer(template):
-        tree.add((*_dotted(match.group(1)), *_dotted(match.group(2))))
+        tree.add((*_dotted(match.group(1)), *_dotted(match.group(2)))[:DEEPEST])
     for match in _DUG.finditer(template):
         tree.add(_dotted(match.group(1)), free=True)
     for match in _INDEX.finditer(template):
-        keys = tuple(re.findall(r'"([^"]*)"', match.group(2)))
-        tree.add((*_dotted(match.group(1)), *keys))
+        keys = tuple(re.findall(r'"([^"]*)"', match.group(2))[:DEEPEST])
+        tree.add((*_dotted(match.group(1)), *keys)[:DEEPEST])
     variables = {m.group(1): _dotted(m.group(2)) for m in _ASSIGN.finditer(template)}
     for match in _VARIABLE.finditer(template):
         base = variables.get(match.group(1))
         if base is not None:
-            tree.add((*base, *_dotted(match.group(2))))
+            tree.add((*base, *_dotted(match.group(2)))[:DEEPEST])
     for match in _WHOLE.finditer(template):
         tree.add(_dotted(match.group(1)), free=True)
     for match in _WHOLE_VARIABLE.finditer(template):
         base = variables.get(match.group(1))
         if base is not None:
-            tree.add((*base, *_dotted(match.group(2))), free=True)
+            tree.add((*base, *_dotted(match.group(2)))[:DEEPEST], free=True)
     for pattern in (_PIPED, _INCLUDED):
         for match in pattern.finditer(template):
             tree.add(_dotted(match.group(1)), free=True)
@@ -150,37 +173,49 @@ def template_references(template: str, tree: Known, library: bool = False) -> No
 
 def defaults_tree(values: Any, tree: Known, path: ValuesPath = ()) -> None:
     """values.yaml: maps are walked; an empty or null default is free-form below."""
-    if isinstance(values, Mapping):
-        node = tree.add(path)
-        if not values:
-            node.free = True
-        for key, value in values.items():
-            defaults_tree(value, tree, (*path, str(key)))
-    elif values is None:
-        # A key whose default is null takes a map or a value; a chart with no
-        # values.yaml at all (path ()) declares nothing.
-        tree.add(path, free=bool(path))
-    else:
-        tree.add(path)
+    pending = [(values, path)]
+    while pending:
+        value, where = pending.pop()
+        if isinstance(value, Mapping):
+            node = tree.add(where)
+            if not value:
+                node.free = True
+            if len(where) < DEEPEST:
+                pending += [(sub, (*where, str(key))) for key, sub in value.items()][::-1]
+        elif value is None:
+            # A key whose default is null takes a map or a value; a chart with no
+            # values.yaml at all (path ()) declares nothing.
+            tree.add(where, free=bool(where))
+        else:
+            tree.add(where)
 
 
 def schema_tree(schema: Any, tree: Known, path: ValuesPath = ()) -> None:
-    """values.schema.json: listed properties are known; additionalProperties opens a map."""
-    if not isinstance(schema, Mapping):
-        return
-    node = tree.add(path)
-    extra = schema.get("additionalProperties")
-    if (
-        extra is True
-        or isinstance(extra, Mapping)
-        or (schema.get("type") == "object" and "properties" not in schema and extra is not False)
-    ):
-        node.free = True
-    for key, sub in (schema.get("properties") or {}).items():
-        schema_tree(sub, tree, (*path, str(key)))
-    for combinator in ("allOf", "anyOf", "oneOf"):
-        for sub in schema.get(combinator) or []:
-            schema_tree(sub, tree, path)
+    """values.schema.json: listed properties are known; additionalProperties opens a map.
+    A schema is the chart author's text: what is not a schema where one belongs (a list
+    of properties, a number of allOf) is passed over."""
+    pending = [(schema, path)]
+    while pending:
+        sub, where = pending.pop()
+        if not isinstance(sub, Mapping):
+            continue
+        node = tree.add(where)
+        extra = sub.get("additionalProperties")
+        if (
+            extra is True
+            or isinstance(extra, Mapping)
+            or (sub.get("type") == "object" and "properties" not in sub and extra is not False)
+        ):
+            node.free = True
+        nested: list[tuple[Any, ValuesPath]] = []
+        properties = sub.get("properties")
+        if isinstance(properties, Mapping) and len(where) < DEEPEST:
+            nested += [(value, (*where, str(key))) for key, value in properties.items()]
+        for combinator in ("allOf", "anyOf", "oneOf"):
+            listed = sub.get(combinator)
+            if isinstance(listed, list):
+                nested += [(value, where) for value in listed]
+        pending += reversed(nested)
 
 
 def known_tree(chart: ChartFiles) -> Known:

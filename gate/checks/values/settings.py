@@ -7,7 +7,7 @@ import copy
 import dataclasses
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,23 +52,34 @@ def _key_text(key: Any) -> str:
     return str(key)
 
 
-def _line(located: Located, path: ValuesPath) -> int | None:
-    """The line of a key whose text YAML read as something else (`on`, `8080`)."""
-    line = located.lines.get(path)
-    if line is not None:
-        return line
+def _read_as(located: Located) -> dict[tuple[str | int, ...], int]:
+    """The line of each key path as the analysis reads it (`on` as "true", `0x10` as
+    "16"), first one first: built once per file, so that finding N such keys costs N
+    look-ups, not N walks over every line."""
+    lines: dict[tuple[str | int, ...], int] = {}
     for written, number in located.lines.items():
-        if len(written) == len(path) and tuple(_as_key(p) for p in written) == path:
-            return number
-    return located.line_of(path)
+        lines.setdefault(tuple(_as_key(p) for p in written), number)
+    return lines
+
+
+# The tag YAML gives a plain scalar: typeshed leaves Resolver.resolve untyped.
+_resolve: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = (
+    yaml.resolver.Resolver().resolve
+)
+_STRING = "tag:yaml.org,2002:str"
 
 
 def _as_key(text: str | int) -> str | int:
+    """A key as the analysis reads it. Only a text that YAML resolves to another scalar
+    (a bool, number, null or date) is read again: any other text, a quoted key holding
+    a whole YAML document with aliases among them, stays as it is."""
     if isinstance(text, int):
+        return text
+    if _resolve(yaml.ScalarNode, text, (True, False)) == _STRING:
         return text
     try:
         return _key_text(yaml.safe_load(text))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: an int longer than Python reads
         return text
 
 
@@ -108,6 +119,7 @@ class ProfileValues:
     def __init__(self, profile: Profile, config_file: Path):
         self.profile = profile
         self.sources: list[Source] = []
+        self._read_as: dict[int, dict[Any, int]] = {}  # by source index, made when needed
         for file in profile.values:
             located = load_located(file, "values file")
             data = _string_keys(located.data) if isinstance(located.data, dict) else {}
@@ -152,7 +164,12 @@ class ProfileValues:
     def location(self, key: Key) -> tuple[str, int | None]:
         source = self.source(key.source)
         if source.located is not None:
-            return source.file, _line(source.located, key.path)
+            line = source.located.lines.get(key.path)
+            if line is None:  # a key whose text YAML read as something else (`on`, `8080`)
+                if key.source not in self._read_as:
+                    self._read_as[key.source] = _read_as(source.located)
+                line = self._read_as[key.source].get(key.path)
+            return source.file, line if line is not None else source.located.line_of(key.path)
         for length in range(len(key.path), 0, -1):
             if key.path[:length] in source.set_lines:
                 return source.file, source.set_lines[key.path[:length]]
