@@ -84,14 +84,14 @@ def _yaml(text: str | None) -> Any:
         return None
     try:
         return parse_document(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # helm fails on it, and says where
         return None
 
 
 def _json(text: str | None) -> Any:
     try:
         return json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested a thousand deep
         return None
 
 

@@ -421,3 +421,13 @@ def test_invalid_utf8_does_not_crash(tmp_path: Path) -> None:
     assert sorted(files.templates) == ["{{ .Values.c }}\n", "\ufffd\ufffd\ufffd{{ .Values.a }}\n"]
     assert files.subcharts[0].values == {"b": "\ufffd"}
     known_tree(files)
+
+
+def test_files_nested_too_deep_to_parse_do_not_crash(tmp_path: Path) -> None:
+    chart = write(
+        top(tmp_path / "chart"),
+        {"values.schema.json": "[" * 100_000, "values.yaml": "a: " + "[" * 100_000},
+    )
+    files = read_chart(chart)
+    assert files.schema is None
+    assert files.values is None
