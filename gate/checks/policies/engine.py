@@ -24,6 +24,8 @@ from gate.checks.policies.model import (
     Test,
 )
 from gate.checks.policies.paths import Concrete, format_path
+from gate.checks.policies.regexes import RegexTimeout
+from gate.errors import GateError
 from gate.model import Category, Finding, RenderedObject
 from gate.yamlload import parse_document
 
@@ -41,6 +43,16 @@ class Outcome:
     symbol: str = ""
     reason: str = ""
     negated: bool = False
+
+
+class _Stuck(Exception):
+    """A regular expression ran past its time bound, with where it was being matched."""
+
+    def __init__(self, timeout: RegexTimeout, path: Concrete, test: Test | None):
+        super().__init__(str(timeout))
+        self.timeout = timeout
+        self.path = path
+        self.test = test
 
 
 @dataclass(frozen=True)
@@ -157,7 +169,10 @@ def _test(
             reason is None, matches[0][0], shown, expected, operator.symbol, reason or ""
         )
     for path, actual in matches:
-        reason = operator.test(actual, expected)
+        try:
+            reason = operator.test(actual, expected)
+        except RegexTimeout as timeout:
+            raise _Stuck(timeout, path, test) from None
         if reason is not None:
             return Outcome(False, path, actual, expected, operator.symbol, reason)
     return Outcome(True, matches[0][0], matches[0][1], expected, operator.symbol)
@@ -283,16 +298,41 @@ def message(
 def violations(
     policy: Policy, obj: RenderedObject, params: Mapping[str, Any]
 ) -> Iterator[tuple[Item | None, Outcome]]:
-    """Every failing item of `obj` under `policy` with the outcome that failed it."""
-    for entry in _items(policy, obj):
-        if isinstance(entry, Outcome):
-            yield None, entry
-            continue
-        if policy.when is not None and not evaluate(policy.when, entry, params).holds:
-            continue
-        outcome = evaluate(policy.assertion, entry, params)
-        if not outcome.holds:
-            yield entry, outcome
+    """Every failing item of `obj` under `policy` with the outcome that failed it.
+
+    A regular expression that runs past its bound raises GateError (exit 2):
+    neither a pass nor a finding would be true, and `not`/`when` could turn
+    either into the other."""
+    item_path: Concrete = ()
+    try:
+        for entry in _items(policy, obj):
+            if isinstance(entry, Outcome):
+                yield None, entry
+                continue
+            item_path = entry.path
+            if policy.when is not None and not evaluate(policy.when, entry, params).holds:
+                continue
+            outcome = evaluate(policy.assertion, entry, params)
+            if not outcome.holds:
+                yield entry, outcome
+    except RegexTimeout as timeout:  # in a JSONPath filter (`=~`)
+        raise _stopped(policy, obj, _Stuck(timeout, item_path, None)) from None
+    except _Stuck as stuck:
+        raise _stopped(policy, obj, stuck) from None
+
+
+def _stopped(policy: Policy, obj: RenderedObject, stuck: _Stuck) -> GateError:
+    timeout = stuck.timeout
+    where = f", field {stuck.test.where}" if stuck.test is not None and stuck.test.where else ""
+    at = format_path(stuck.path)
+    return GateError(
+        f"policy {policy.id!r}{where}: matching the regular expression "
+        f"{show(timeout.pattern)} against {timeout.length:,} characters of {obj.identity}"
+        f"{f' at {at}' if at else ''} ran past the {timeout.seconds:g} s bound; simplify the "
+        "expression (long counted repetitions such as {0,900} are slow on long text)",
+        policy.file or None,
+        (stuck.test.line if stuck.test is not None else None) or policy.line,
+    )
 
 
 def check_policies(

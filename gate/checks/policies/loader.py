@@ -278,7 +278,8 @@ class _Reader:
     def _test(self, name: str, value: Any, where: PathKey, params: dict[str, Any]) -> Test:
         operator = OPERATORS[name]
         if isinstance(value, dict) and set(value) == {"path"}:
-            return Test(operator, PathRef(self._path(value["path"], (*where, "path"))))
+            reference = PathRef(self._path(value["path"], (*where, "path")))
+            return Test(operator, reference, dotted(where), self.doc.line_of(where))
         if isinstance(value, dict) and set(value) == {"param"}:
             if value["param"] not in params:
                 raise self.fail(
@@ -294,7 +295,7 @@ class _Reader:
             operator.validate(value)
         except ValueError as exc:
             raise self.fail(where, f"{name} {exc}") from None
-        return Test(operator, expected)
+        return Test(operator, expected, dotted(where), self.doc.line_of(where))
 
     def _examples(self, data: Any) -> tuple[Example, ...]:
         if data is None:

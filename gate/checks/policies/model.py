@@ -38,6 +38,8 @@ class PathRef:
 class Test:
     operator: Operator
     expected: Any  # a plain value, a ParamRef or a PathRef
+    where: str = field(default="", compare=False)  # the field that holds it: assert.all[0].gte
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

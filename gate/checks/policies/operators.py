@@ -7,12 +7,12 @@ the value passes, or a short reason when it fails.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from gate.checks.policies.quantity import parse_quantity
+from gate.checks.policies.regexes import compile_regex
 
 Test = Callable[[Any, Any], str | None]
 Validate = Callable[[Any], None]
@@ -44,12 +44,13 @@ def _list(expected: Any) -> None:
 
 
 def _regex(expected: Any) -> None:
+    """The one compile path of a pattern: a policy's, an override's, a `{path:}` value's."""
     if not isinstance(expected, str):
         raise ValueError("needs a regular expression string")
     try:
-        re.compile(expected)
-    except re.error as exc:
-        raise ValueError(f"has an invalid regular expression ({exc})") from None
+        compile_regex(expected)
+    except ValueError as exc:
+        raise ValueError(f"has a regular expression gate cannot use: {exc}") from None
 
 
 def _quantity(expected: Any) -> None:
@@ -79,8 +80,13 @@ def as_text(value: Any) -> str | None:
     """Scalars as the text a regex sees; None for maps, lists and null."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        try:
+            return str(value)
+        except ValueError:  # an int past Python's digit limit for str()
+            return None
     return None
 
 
@@ -89,7 +95,7 @@ def _matching(want: bool) -> Test:
         text = as_text(actual)
         if text is None:
             return f"{type(actual).__name__} is not text"
-        return None if (re.search(expected, text) is not None) == want else ""
+        return None if compile_regex(expected).search(text) == want else ""
 
     return test
 

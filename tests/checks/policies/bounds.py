@@ -28,7 +28,7 @@ tracemalloc.start()
 call()
 peak = tracemalloc.get_traced_memory()[1]
 tracemalloc.stop()
-print(json.dumps({{"seconds": seconds, "peak": peak, "result": repr(result)[:200]}}))
+print(json.dumps({{"seconds": seconds, "peak": peak, "result": repr(result)[:2000]}}))
 """
 
 
@@ -44,7 +44,8 @@ def measure(expression: str, setup: str = "", timeout: float = 20.0) -> Measured
     code = _CHILD.format(setup=textwrap.dedent(setup), expression=expression)
     try:
         done = subprocess.run(
-            [sys.executable, "-c", code],
+            [sys.executable, "-"],  # the code on stdin: it may hold long literals
+            input=code,
             cwd=REPO,
             capture_output=True,
             text=True,
