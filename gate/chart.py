@@ -460,12 +460,15 @@ def _read_archive(raw: _Readable, budget: _Budget, depth: int, where: str = "") 
 _NO_FOLLOW = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
-def _open_folder(name: str | Path, parent: int | None) -> int | None:
-    """A folder opened without following a link, or None (a link, gone, unreadable)."""
+def _open_folder(name: str | Path, parent: int | None, shown: str) -> int | None:
+    """A folder opened without following a link; None when it is a link or gone."""
     try:
         return os.open(name, _NO_FOLLOW | os.O_DIRECTORY, dir_fd=parent)
-    except OSError:
-        return None
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOENT, errno.ENOTDIR):
+            return None
+        why = exc.strerror or str(exc)
+        raise GateError(f"this chart folder cannot be read ({why})", shown) from None
 
 
 def _open_file(name: str, parent: int, shown: str) -> BinaryIO | None:
@@ -518,33 +521,50 @@ def _read_archive_file(
 
 
 class _Folder:
-    """A chart folder read from the top down: each folder opened relative to its parent
-    without following a link, only the folders that can hold a chart's files entered."""
+    """A chart folder read from the top down, depth first: each folder opened relative
+    to its parent without following a link, only while its entries are read (so the
+    descriptors held are one per level), and only the folders that can hold a chart's
+    files entered."""
 
     def __init__(self, folder: Path, limits: Limits):
         self.folder, self.limits = folder, limits
         self.files: dict[str, str] = {}
         self.archives: dict[str, ChartFiles] = {}
-        self.pending: list[tuple[int, str]] = []
         self.budget = _Budget(limits, limits.archive_bytes)
 
     def read(self) -> ChartFiles:
-        root = _open_folder(self.folder, None)
-        if root is not None:
-            self.pending.append((root, ""))
+        root = _open_folder(self.folder, None, _shown(self.folder))
+        if root is None:
+            return _from_mapping(self.files, self.archives)
+        open_: list[tuple[int, str, Iterator[tuple[str, bool]]]] = []
         try:
-            while self.pending:
-                descriptor, prefix = self.pending.pop()
-                try:
-                    self._entries(descriptor, prefix)
-                finally:
+            open_.append((root, "", self._listing(root, "")))
+            while open_:
+                descriptor, prefix, entries = open_[-1]
+                entry = next(entries, None)
+                if entry is None:
                     os.close(descriptor)
+                    open_.pop()
+                    continue
+                name, is_folder = entry
+                inside = prefix + name
+                if not is_folder:
+                    self._file(descriptor, name, inside)
+                elif _descend(inside):
+                    shown = _shown(self.folder / inside)
+                    if _levels(inside)[0] > MAX_DEPTH:
+                        raise _too_deep(shown, "this folder")
+                    opened = _open_folder(name, descriptor, shown)
+                    if opened is not None:
+                        open_.append((opened, inside + "/", self._listing(opened, inside)))
         finally:
-            for descriptor, _ in self.pending:
+            for descriptor, _, _ in open_:
                 os.close(descriptor)
         return _from_mapping(self.files, self.archives)
 
-    def _entries(self, descriptor: int, prefix: str) -> None:
+    def _listing(self, descriptor: int, inside: str) -> Iterator[tuple[str, bool]]:
+        """The entries of a folder that are no links, by name, and whether each is a
+        folder."""
         try:
             with os.scandir(descriptor) as listing:
                 entries = sorted(
@@ -552,30 +572,28 @@ class _Folder:
                     for e in listing
                     if not e.is_symlink()  # never followed, whatever it points to
                 )
-        except OSError:
+        except OSError as exc:
+            raise GateError(
+                f"this chart folder cannot be read ({exc.strerror or exc})",
+                _shown(self.folder / inside),
+            ) from None
+        return iter(entries)
+
+    def _file(self, descriptor: int, name: str, inside: str) -> None:
+        kind, depth = _kind(inside)
+        if kind is None:
             return
-        for name, is_folder in entries:
-            inside = prefix + name
-            shown = _shown(self.folder / inside)
-            if is_folder:
-                if _descend(inside):
-                    if _levels(inside)[0] > MAX_DEPTH:
-                        raise _too_deep(shown, "this folder")
-                    opened = _open_folder(name, descriptor)
-                    if opened is not None:
-                        self.pending.append((opened, inside + "/"))
-                continue
-            kind, depth = _kind(inside)
-            if kind is not None and depth > MAX_DEPTH:
-                raise _too_deep(shown, "this file")
-            if kind == "file":
-                data = _read_file(name, descriptor, shown, self.limits)
-                if data is not None:
-                    self.files[inside] = _text(data)
-            elif kind == "archive":
-                sub = _read_archive_file(name, descriptor, shown, self.budget, depth)
-                if sub is not None:
-                    self.archives[inside] = sub
+        shown = _shown(self.folder / inside)
+        if depth > MAX_DEPTH:
+            raise _too_deep(shown, "this file")
+        if kind == "file":
+            data = _read_file(name, descriptor, shown, self.limits)
+            if data is not None:
+                self.files[inside] = _text(data)
+        else:
+            sub = _read_archive_file(name, descriptor, shown, self.budget, depth)
+            if sub is not None:
+                self.archives[inside] = sub
 
 
 @functools.cache

@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import os
+import resource
 import subprocess
 import sys
 import tarfile
@@ -431,3 +432,20 @@ def test_files_nested_too_deep_to_parse_do_not_crash(tmp_path: Path) -> None:
     files = read_chart(chart)
     assert files.schema is None
     assert files.values is None
+
+
+def test_many_and_deep_template_folders_are_all_read(tmp_path: Path) -> None:
+    """One open folder per level, not one per folder found: 1,000 folders side by side,
+    with at most 256 files open, and 200 levels deep, are read whole."""
+    chart = top(tmp_path / "chart")
+    wide = {f"templates/w{n}/t.yaml": f"{{{{ .Values.w{n} }}}}\n" for n in range(1000)}
+    deep = {"templates/" + "d/" * 200 + "t.yaml": "{{ .Values.deep }}\n"}
+    write(chart, {**wide, **deep})
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    try:
+        templates = read_chart(chart).templates
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert len(templates) == 1001
+    assert "{{ .Values.deep }}\n" in templates
