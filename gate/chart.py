@@ -12,11 +12,12 @@ Charts come from pull requests nobody has reviewed yet, so this reader:
   helm's own bound on one chart file;
 - reads a .tgz under charts/ as a stream, never a whole member or archive at once, and
   stops where helm stops: a member that decompresses to more than
-  `limits.archive_member_bytes`, or an archive whose members (with those of the
-  archives inside it) decompress to more than `limits.archive_bytes`; it also stops at
-  MAX_MEMBERS entries and at subcharts nested more than MAX_DEPTH deep. Each is a
-  GateError naming the archive, the member and what to do; so is an archive helm could
-  not load either (not gzip, truncated, not a tar);
+  `limits.archive_member_bytes` (its header says so, or its bytes as they come), or
+  archives that decompress to more than `limits.archive_bytes` (one budget for all the
+  archives of the chart and the archives inside them: helm gives each its own, which
+  nesting multiplies); it also stops at MAX_MEMBERS entries and at subcharts nested
+  more than MAX_DEPTH deep. Each is a GateError naming the archive, the member and what
+  to do; so is an archive helm could not load either (not gzip, truncated, not a tar);
 - drops a UTF-8 byte order mark, as helm does, and reads invalid UTF-8 as U+FFFD.
 """
 
@@ -181,9 +182,9 @@ def _archive_too_large(file: str, member: str, limits: Limits) -> GateError:
     return GateError(
         f"the chart archives of this chart decompress to more than "
         f"{_size(limits.archive_bytes)} together (limits.archive_bytes, counting the "
-        f"archives inside archives), reached at {member} of this one; helm refuses an "
-        "archive that large too: remove what the chart does not need and package it again, "
-        "or, if it really needs it, raise limits.archive_bytes in gate.yaml",
+        f"archives inside archives), and this one reached it at {member}; helm refuses "
+        "an archive that large too: remove what the chart does not need and package it "
+        "again, or, if it really needs it, raise limits.archive_bytes in gate.yaml",
         file,
     )
 
@@ -315,7 +316,7 @@ class _Tar:
             self.budget.members -= 1
             if self.budget.members < 0:
                 raise GateError(
-                    f"the chart archives of this chart hold more than {MAX_MEMBERS} entries "
+                    f"the chart archives of this chart hold more than {MAX_MEMBERS:,} entries "
                     "together (counting the archives inside archives), reached in this one; "
                     "gate stops there and no real chart comes close: remove the files the "
                     "chart does not need and package it again",

@@ -122,7 +122,7 @@ def nested_fanout() -> bytes:
 BOMBS = {
     "one-huge-member": (one_huge_member, "limits.archive_member_bytes"),
     "many-members": (many_members, "limits.archive_bytes"),
-    "thousands-of-members": (thousands_of_members, f"more than {MAX_MEMBERS} entries"),
+    "thousands-of-members": (thousands_of_members, f"more than {MAX_MEMBERS:,} entries"),
     "wide-characters": (wide_characters, "limits.archive_bytes"),
     "nested-fanout": (nested_fanout, "limits.archive_bytes"),
 }
