@@ -35,6 +35,10 @@ from gate.yamlload import parse_document
 _OBJECT = re.compile(r"^# Object: (.+)$", re.MULTILINE)
 _SEPARATOR = "\n---\n"
 _STAGING = ".gate-staging-"
+_FOLDER = (
+    "a folder stands where this golden file belongs; remove it and run `gate golden update` "
+    "again"
+)
 
 
 def golden_path(directory: Path, target: str, profile: str) -> Path:
@@ -98,6 +102,8 @@ def read_golden(path: Path, fence: Fence | None = None) -> GoldenFile | None:
     is a symlink out of the repository is refused, never read into a diff."""
     if fence is not None and (path.exists() or path.is_symlink()):
         fence.check_read(path, "golden file")
+    if path.is_dir():
+        raise GateError(_FOLDER, path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -134,15 +140,12 @@ def write_all(directory: Path, files: Sequence[tuple[Path, str]], fence: Fence) 
         if not fence.may_write(path):
             raise GateError(
                 f"golden file would be written to {path.parent.resolve()}, outside the "
-                "repository (a symlinked folder?); replace the link with a folder",
+                "repository (a symlinked folder?); replace the link with a folder; no golden "
+                "file was changed",
                 path,
             )
         if path.is_dir() and not path.is_symlink():
-            raise GateError(
-                "a folder stands where this golden file belongs; remove it and run "
-                "`gate golden update` again",
-                path,
-            )
+            raise GateError(_FOLDER, path)
     if not files:
         return
     try:

@@ -128,8 +128,12 @@ def render(
         stream = done.stdout.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = done.stdout.count(b"\n", 0, exc.start) + 1
+        source = done.stdout.rfind(b"# Source: ", 0, exc.start)
+        named = done.stdout[source + 10 :].split(b"\n", 1)[0].decode("utf-8", "replace")
+        where = f"{named}, " if source >= 0 else ""
         return failed(
-            f"helm template rendered bytes that are not UTF-8 (line {line} of its output); "
+            f"helm template rendered bytes that are not UTF-8 ({where}line {line} of its "
+            "output); "
             "Kubernetes objects are UTF-8 text, so fix the template or the value that put "
             "them there (binary data belongs base64-encoded in a Secret's data)"
         )
