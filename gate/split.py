@@ -5,11 +5,18 @@ helm separates documents with `---` lines and names each one's template in a
 start of a line ends a document in YAML too, even inside a block scalar) gives
 every document its source and line for free, and each chunk is parsed by one
 call to `parse_document`.
+
+helm's output comes from a pull request too: a stream of more than
+`limits.documents` documents (or List items), a document over
+`limits.document_bytes`, and whatever `parse_document` refuses (alias bombs,
+alias loops, nesting past `limits.yaml_depth`, values YAML cannot construct) are
+a SplitError naming the template, the line and the limit.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,8 +25,9 @@ from typing import Any
 
 import yaml
 
+from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import CLUSTER_SCOPED_KINDS, RenderedObject, chart_file
-from gate.yamlload import DuplicateKeyError, parse_document
+from gate.yamlload import BadValueError, DocumentRefused, DuplicateKeyError, parse_document
 
 _DOC_START = re.compile(r"^---[ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE)
 _SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.MULTILINE)
@@ -45,6 +53,7 @@ class StreamContext:
     namespace: str = "default"
     chart: Path | None = None  # where `# Source:` paths point; None for plain manifests
     file: str = ""  # for plain manifests, the file the stream was read from
+    limits: Limits = DEFAULT_LIMITS  # gate.yaml `limits:`
 
 
 @dataclass(frozen=True)
@@ -55,14 +64,31 @@ class _Chunk:
     line: int  # its first content line
 
 
-def _chunks(stream: str) -> Iterator[_Chunk]:
-    """The text between `---` lines, with the stream line each starts on."""
-    bounds = [(m.start(), min(m.end() + 1, len(stream))) for m in _DOC_START.finditer(stream)]
-    bounds.append((len(stream), len(stream)))
-    begin, start_line = 0, 1
-    for separator_start, next_begin in bounds:
+def _too_many(limits: Limits, line: int) -> SplitError:
+    return SplitError(
+        f"the rendering holds more than {limits.documents} documents and List items "
+        "(limits.documents in gate.yaml); render fewer objects per target or raise that limit",
+        "",
+        line,
+    )
+
+
+def _chunks(stream: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Chunk]:
+    """The text between `---` lines, with the stream line each starts on. Every `---`
+    starts a document, empty or not; more than `limits.documents` is a SplitError."""
+    separators = itertools.chain(_DOC_START.finditer(stream), [None])
+    begin, start_line, documents = 0, 1, 0
+    for index, match in enumerate(separators):
+        if match is None:
+            separator_start = next_begin = len(stream)
+        else:
+            separator_start, next_begin = match.start(), min(match.end() + 1, len(stream))
         text = stream[begin:separator_start]
         content = _CONTENT.search(text)
+        if index > 0 or content is not None:  # not just comments before the first `---`
+            documents += 1
+            if documents > limits.documents:
+                raise _too_many(limits, start_line)
         if content is not None:
             source = _SOURCE.search(text, 0, content.start())
             yield _Chunk(
@@ -76,17 +102,25 @@ def _chunks(stream: str) -> Iterator[_Chunk]:
 
 
 def split_stream(stream: str, context: StreamContext | None = None) -> list[RenderedObject]:
-    """Every Kubernetes object in `stream`, in stream order; `kind: List` expanded."""
+    """Every Kubernetes object in `stream`, in stream order; `kind: List` expanded.
+    A byte order mark at its start is ignored; bytes that are not UTF-8 are the
+    caller's to report, before there is a `str`."""
     context = context or StreamContext()
+    limits = context.limits
+    if stream.startswith("\ufeff"):
+        stream = stream[1:]
     objects: list[RenderedObject] = []
     per_source: dict[str, int] = {}
-    for doc_index, chunk in enumerate(_chunks(stream)):
-        body = _parse(chunk)
+    for doc_index, chunk in enumerate(_chunks(stream, limits)):
+        body = _parse(chunk, limits)
         if body is None:
             continue
         occurrence = per_source.get(chunk.source, 0)
         per_source[chunk.source] = occurrence + 1
-        for item in _expand(body, chunk):
+        items = _expand(body, chunk)
+        if len(objects) + len(items) > limits.documents:
+            raise _too_many(limits, chunk.line)
+        for item in items:
             obj = _rendered_object(item, chunk, doc_index, context)
             objects.append(dataclasses.replace(obj, source_index=occurrence))
     return objects
@@ -96,13 +130,35 @@ def _where(chunk: _Chunk) -> str:
     return chunk.source or "the rendered stream"
 
 
-def _parse(chunk: _Chunk) -> dict[str, Any] | None:
+def _utf8_size(text: str, limit: int) -> int:
+    """len(text.encode()), encoding only when the count of characters leaves it open."""
+    if len(text) * 4 <= limit or len(text) > limit:
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _parse(chunk: _Chunk, limits: Limits) -> dict[str, Any] | None:
+    size = _utf8_size(chunk.text, limits.document_bytes)
+    if size > limits.document_bytes:
+        raise SplitError(
+            f"the document rendered from {_where(chunk)} is larger than "
+            f"{limits.document_bytes} bytes (limits.document_bytes in gate.yaml); "
+            "split it into smaller objects or raise that limit",
+            chunk.source,
+            chunk.line,
+        )
     try:
-        body = parse_document(chunk.text)
+        body = parse_document(chunk.text, limits=limits)
     except DuplicateKeyError as exc:
         raise SplitError(
             f"the document rendered from {_where(chunk)} sets key {exc.key!r} twice; "
             "the API server would keep only one, so fix the template",
+            chunk.source,
+            chunk.start_line + exc.line - 1,
+        ) from None
+    except (DocumentRefused, BadValueError) as exc:
+        raise SplitError(
+            f"the document rendered from {_where(chunk)} {exc.problem}",
             chunk.source,
             chunk.start_line + exc.line - 1,
         ) from None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gate.limits import DEFAULT_LIMITS, Limits
 from gate.split import SplitError, StreamContext, split_stream
 
 STREAM = """\
@@ -408,4 +409,85 @@ def test_each_document_knows_its_place_among_its_templates_documents() -> None:
         ("x", 0),
         ("y", 0),
         ("z", 1),
+    ]
+
+
+# --- limits ---------------------------------------------------------------------------------
+
+
+def _config_maps(count: int) -> str:
+    return "".join(
+        f"---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\n"
+        f"metadata: {{name: cm{i}}}\n"
+        for i in range(count)
+    )
+
+
+def test_stream_context_carries_the_default_limits() -> None:
+    assert StreamContext().limits is DEFAULT_LIMITS
+    assert CONTEXT.limits is DEFAULT_LIMITS
+
+
+def test_split_refuses_more_documents_than_the_limit() -> None:
+    context = StreamContext(limits=Limits(documents=3))
+    assert [o.name for o in split_stream(_config_maps(3), context)] == ["cm0", "cm1", "cm2"]
+    with pytest.raises(SplitError) as info:
+        split_stream(_config_maps(4), context)
+    assert "more than 3 documents" in info.value.message
+    assert "limits.documents in gate.yaml" in info.value.message
+    assert info.value.line == 17  # the first line of the fourth document
+
+
+def test_split_counts_empty_documents_but_not_a_leading_comment() -> None:
+    context = StreamContext(limits=Limits(documents=3))
+    assert len(split_stream("# header\n" + _config_maps(3), context)) == 3
+    with pytest.raises(SplitError):
+        split_stream(_config_maps(3) + "---\n---\n", context)
+    # a million empty documents stop at the limit, quickly
+    with pytest.raises(SplitError) as info:
+        split_stream("---\n" * 1_000_000)
+    assert "limits.documents" in info.value.message
+
+
+def test_split_counts_list_items_as_documents() -> None:
+    items = "".join(
+        f"- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: i{i}}}}}\n" for i in range(4)
+    )
+    stream = f"apiVersion: v1\nkind: List\nitems:\n{items}"
+    assert len(split_stream(stream, StreamContext(limits=Limits(documents=4)))) == 4
+    with pytest.raises(SplitError) as info:
+        split_stream(stream, StreamContext(limits=Limits(documents=3)))
+    assert "limits.documents in gate.yaml" in info.value.message
+
+
+def test_split_refuses_a_document_over_the_byte_limit() -> None:
+    stream = (
+        "---\n# Source: c/templates/small.yaml\napiVersion: v1\nkind: ConfigMap\n"
+        "---\n# Source: c/templates/big.yaml\napiVersion: v1\nkind: ConfigMap\n"
+        "data:\n  blob: " + "é" * 60 + "\n"
+    )
+    big = len("# Source: c/templates/big.yaml\napiVersion: v1\nkind: ConfigMap\n")
+    big += len("data:\n  blob: \n") + 2 * 60  # é is two bytes in UTF-8
+    assert len(split_stream(stream, StreamContext(limits=Limits(document_bytes=big)))) == 2
+    with pytest.raises(SplitError) as info:
+        split_stream(stream, StreamContext(limits=Limits(document_bytes=big - 1)))
+    err = info.value
+    assert err.source == "c/templates/big.yaml"
+    assert err.line == 7
+    assert f"larger than {big - 1} bytes (limits.document_bytes in gate.yaml)" in err.message
+
+
+def test_split_passes_its_limits_to_the_parser() -> None:
+    stream = "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: {b: {c: {d: x}}}\n"
+    assert split_stream(stream, StreamContext(limits=Limits(yaml_depth=5)))
+    with pytest.raises(SplitError) as info:
+        split_stream(stream, StreamContext(limits=Limits(yaml_depth=4)))
+    assert "limits.yaml_depth in gate.yaml" in info.value.message
+    assert info.value.line == 4
+
+
+def test_split_ignores_a_byte_order_mark() -> None:
+    objects = split_stream("\ufeff" + STREAM, CONTEXT)
+    assert [(o.kind, o.line) for o in objects] == [
+        (o.kind, o.line) for o in split_stream(STREAM, CONTEXT)
     ]
