@@ -15,6 +15,7 @@ every file new.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -128,6 +129,18 @@ def read_golden(path: Path, fence: Fence | None = None) -> GoldenFile | None:
         for identity, line, body in _chunks(text)
     }
     return GoldenFile(path, objects, text)
+
+
+@contextlib.contextmanager
+def golden_update_stops_cleanly() -> Iterator[None]:
+    """An interrupt before the golden files are swapped in changes none of them: say so
+    (write_all says what it did itself once it has begun)."""
+    try:
+        yield
+    except Interrupted as stop:
+        if not getattr(stop, "__notes__", None):
+            stop.add_note("no golden file was changed")
+        raise
 
 
 def write_all(directory: Path, files: Sequence[tuple[Path, str]], fence: Fence) -> None:
