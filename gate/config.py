@@ -502,7 +502,7 @@ def _profile(
             found, "values file", checker.doc.file, checker.doc.line_of((*where, "values", index))
         )
         # helm would say "error converting YAML to JSON" without a line; we say where.
-        parsed = load_located(found, "values file")
+        parsed = load_located(found, "values file", limits=checker.limits)
         if parsed.data is not None and not isinstance(parsed.data, dict):
             raise GateError(
                 "a values file must be a mapping of keys to values, not a "

@@ -39,6 +39,7 @@ from gate.errors import GateError
 from gate.golden_cache import GoldenDigests
 from gate.golden_files import golden_files, golden_path, read_golden, write_all
 from gate.helm import Helm
+from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import Category, Finding, RenderedObject, Severity, chart_file
 from gate.normalize import digest, fingerprint, keyed, mask, normalize, sort_key, unstable_paths
 from gate.render import Rendering, may_be_random, render_all
@@ -119,7 +120,7 @@ class GoldenWrite:
     status: str  # created | updated | unchanged
 
 
-def split_rendering(rendering: Rendering) -> Split:
+def split_rendering(rendering: Rendering, limits: Limits = DEFAULT_LIMITS) -> Split:
     target, profile = rendering.target, rendering.profile
     if not rendering.ok:
         file, line = rendering.error_location()
@@ -130,7 +131,9 @@ def split_rendering(rendering: Rendering) -> Split:
                 target.name, profile.name, rendering.error or "helm template failed", file, line
             ),
         )
-    context = StreamContext(target.name, profile.name, target.namespace, target.chart)
+    context = StreamContext(
+        target.name, profile.name, target.namespace, target.chart, limits=limits
+    )
     try:
         return Split(rendering, tuple(split_stream(rendering.stream, context)), None)
     except SplitError as exc:
@@ -202,10 +205,9 @@ class Gate:
         config = dataclasses.replace(config, helm=helm)
         return cls(config, policies, Tuning(config.overrides, known, config.file), schema)
 
-    @staticmethod
-    def twice(pairs: Sequence[Pair]) -> list[Pair]:
+    def twice(self, pairs: Sequence[Pair]) -> list[Pair]:
         """The pairs whose chart may render differently each time: rendered twice."""
-        return [pair for pair in pairs if may_be_random(pair[0].chart)]
+        return [pair for pair in pairs if may_be_random(pair[0].chart, self.config.limits)]
 
     def render(
         self,
@@ -218,7 +220,7 @@ class Gate:
         renderings = render_all(
             helm, [*pairs, *again], self.config.helm, jobs, on_done, self.config.limits
         )
-        splits = [split_rendering(r) for r in renderings]
+        splits = [split_rendering(r, self.config.limits) for r in renderings]
         seconds = {s.names: s for s in splits[len(pairs) :]}
         return [
             normalized_split(split, seconds.get(split.names), self.config.golden.ignore)
@@ -369,7 +371,7 @@ class Gate:
                 target,
                 profile,
                 self.config.file,
-                read_chart(target.chart),
+                read_chart(target.chart, self.config.limits),
                 fingerprint(split.objects, masks),
                 self._variant_renderer(helm, target, masks, jobs),
                 self.config.values.max_renders,
@@ -392,7 +394,7 @@ class Gate:
             )
             rendered: list[Rendered] = []
             for rendering in renderings:
-                split = split_rendering(rendering)
+                split = split_rendering(rendering, self.config.limits)
                 if split.failure is not None:
                     rendered.append((None, rendering.error or ""))
                 else:
@@ -425,7 +427,9 @@ class Gate:
         findings: list[Finding] = []
         runs: list[RunLine] = []
         for label, text in manifests:
-            context = StreamContext(label, profile, namespace, chart=None, file=label)
+            context = StreamContext(
+                label, profile, namespace, chart=None, file=label, limits=self.config.limits
+            )
             try:
                 objects = split_stream(text, context)
             except SplitError as exc:

@@ -59,11 +59,11 @@ _RANDOM = re.compile(
 
 
 @functools.cache
-def may_be_random(chart: Path) -> bool:
+def may_be_random(chart: Path, limits: Limits = DEFAULT_LIMITS) -> bool:
     """Whether any template of the chart or its subcharts (folders or .tgz) calls a
     function whose output differs between renders. Such charts are rendered twice
     so that those values can be masked; every other chart is rendered once."""
-    return any(_RANDOM.search(text) for text in read_chart(chart).all_templates())
+    return any(_RANDOM.search(text) for text in read_chart(chart, limits).all_templates())
 
 
 def template_args(
