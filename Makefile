@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 HELM   ?=
 STAMP  := $(VENV)/.installed
 
-.PHONY: gate golden test bench tools tools-all clean
+.PHONY: gate golden test bench fuzz tools tools-all clean
 
 gate: $(STAMP)
 	@helm_bin="$$($(PYTHON) scripts/install_helm.py $(or $(HELM),auto))" && \
@@ -25,6 +25,12 @@ test: $(STAMP) tools-all
 
 bench: $(STAMP) tools-all
 	$(BIN)/python bench/run.py
+
+# The fuzz tests run a few hundred fixed-seed examples in `make test`; this is the long run.
+FUZZ_EXAMPLES ?= 10000
+fuzz: $(STAMP)
+	GATE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider \
+	  tests/test_yaml_fuzz.py tests/checks/policies/test_fuzz.py
 
 tools:
 	@$(PYTHON) scripts/install_helm.py $(or $(HELM),4)
