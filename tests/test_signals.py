@@ -222,3 +222,49 @@ def test_the_environment_helm_sees_holds_no_secret(tmp_path: Path) -> None:
     assert secret not in written
     assert "HTTPS_PROXY=http://proxy.internal:3128" in written  # dependency fetching needs it
     assert f"HOME={tmp_path}" not in written  # a private home, not the user's
+
+
+@pytest.mark.parametrize("exits", [True, False], ids=["helm-exits", "helm-hangs"])
+def test_a_child_that_escapes_and_holds_the_output_is_abandoned(
+    tmp_path: Path, exits: bool
+) -> None:
+    """helm starts a process in a session of its own that keeps helm's output open:
+    gate does not wait for it (an hour here) but ends in bounded time with a sentence."""
+    root = tmp_path / "repo"
+    (root / "chart").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (root / "gate.yaml").write_text(
+        "builtin_policies: false\nhelm: {timeout: 3}\ntargets: [{name: a, chart: chart}]\n"
+    )
+    helm = tmp_path / "helm"
+    then = "exit 0" if exits else "sleep 3600"
+    helm.write_text(
+        "#!/bin/sh\n"
+        'case "$1" in\n'
+        "  version) echo v3.17.0 ;;\n"
+        f"  template) setsid sleep 3600 & echo $! > {tmp_path}/escaped; "
+        f"echo '---'; {then} ;;\n"
+        "esac\n"
+    )
+    helm.chmod(0o755)
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "gate", "check", "--helm", str(helm)],
+        cwd=root,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    escaped = int((tmp_path / "escaped").read_text())
+    os.kill(escaped, signal.SIGKILL)  # ours to clean up: it left gate's reach on purpose
+
+    assert time.monotonic() - started < 15
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    if exits:
+        assert "kept its output open" in done.stderr
+    else:
+        assert "did not finish within 3s" in done.stderr
