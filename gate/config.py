@@ -221,6 +221,8 @@ class _Checker:
         paths = tuple(clean(base / entry) for entry in entries)
         for index, path in enumerate(paths):
             self.fence.check_read(path, what, self.doc.file, self.doc.line_of((*where, index)))
+            if path.is_dir():
+                self.fence.check_links(path, f"the folder {path}")
         return paths
 
     def fail(self, path: PathKey, message: str) -> GateError:
