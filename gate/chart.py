@@ -80,11 +80,11 @@ def _text(data: bytes) -> str:
     return data.removeprefix(_BOM).decode("utf-8", errors="replace")
 
 
-def _yaml(text: str | None) -> Any:
+def _yaml(text: str | None, limits: Limits) -> Any:
     if not text:
         return None
     try:
-        return parse_document(text)
+        return parse_document(text, limits=limits)
     except (yaml.YAMLError, RecursionError):  # helm fails on it, and says where
         return None
 
@@ -96,10 +96,12 @@ def _json(text: str | None) -> Any:
         return None
 
 
-def _from_mapping(files: Mapping[str, str], archives: Mapping[str, ChartFiles]) -> ChartFiles:
+def _from_mapping(
+    files: Mapping[str, str], archives: Mapping[str, ChartFiles], limits: Limits
+) -> ChartFiles:
     """A chart from its files (paths relative to it) and the subcharts read from the .tgz
     files under its charts/ (at any depth, keyed by their path)."""
-    chart = _yaml(files.get("Chart.yaml"))
+    chart = _yaml(files.get("Chart.yaml"), limits)
     chart = chart if isinstance(chart, Mapping) else {}
     below: dict[str, tuple[dict[str, str], dict[str, ChartFiles]]] = {}
     for path, text in files.items():
@@ -110,12 +112,12 @@ def _from_mapping(files: Mapping[str, str], archives: Mapping[str, ChartFiles]) 
         parts = path.split("/", 2)
         if len(parts) == 3 and parts[0] == "charts":
             below.setdefault(parts[1], ({}, {}))[1][parts[2]] = sub
-    subcharts = [_from_mapping(*below[folder]) for folder in sorted(below)]
+    subcharts = [_from_mapping(*below[folder], limits) for folder in sorted(below)]
     subcharts += [archives[path] for path in sorted(archives) if path.count("/") == 1]
     return ChartFiles(
         name=str(chart.get("name", "")),
         chart=chart,
-        values=_yaml(files.get("values.yaml")),
+        values=_yaml(files.get("values.yaml"), limits),
         schema=_json(files.get("values.schema.json")),
         templates=tuple(text for path, text in files.items() if path.startswith("templates/")),
         subcharts=tuple(subcharts),
@@ -453,7 +455,7 @@ def _read_archive(raw: _Readable, budget: _Budget, depth: int, where: str = "") 
         elif kind == "archive" and inside is not None:
             nested = f"{tar.member!r} " + (f"in {where}" if where else "inside it")
             archives[inside] = _read_archive(_Entry(tar), budget, depth + levels, nested)
-    return _from_mapping(files, archives)
+    return _from_mapping(files, archives, limits)
 
 
 # --- folders ------------------------------------------------------------------------------
@@ -536,7 +538,7 @@ class _Folder:
     def read(self) -> ChartFiles:
         root = _open_folder(self.folder, None, _shown(self.folder))
         if root is None:
-            return _from_mapping(self.files, self.archives)
+            return _from_mapping(self.files, self.archives, self.limits)
         open_: list[tuple[int, str, Iterator[tuple[str, bool]]]] = []
         try:
             open_.append((root, "", self._listing(root, "")))
@@ -561,7 +563,7 @@ class _Folder:
         finally:
             for descriptor, _, _ in open_:
                 os.close(descriptor)
-        return _from_mapping(self.files, self.archives)
+        return _from_mapping(self.files, self.archives, self.limits)
 
     def _listing(self, descriptor: int, inside: str) -> Iterator[tuple[str, bool]]:
         """The entries of a folder that are no links, by name, and whether each is a

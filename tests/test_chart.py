@@ -461,3 +461,20 @@ def test_many_and_deep_template_folders_are_all_read(tmp_path: Path) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert len(templates) == 1001
     assert "{{ .Values.deep }}\n" in templates
+
+
+def test_the_limits_reach_the_yaml_of_the_chart(tmp_path: Path) -> None:
+    nested = "a: " + "{b: " * 10 + "1" + "}" * 10 + "\n"
+    chart = write(top(tmp_path / "chart"), {"values.yaml": nested})
+    assert read_chart(chart).values is not None
+    assert read_chart(chart, Limits(yaml_depth=5)).values is None  # helm says why
+
+
+def test_an_alias_bomb_in_chart_values_reads_as_absent(tmp_path: Path) -> None:
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 9)
+    )
+    chart = write(top(tmp_path / "chart"), {"values.yaml": bomb})
+    files = read_chart(chart)
+    assert files.values is None
+    known_tree(files)
