@@ -25,37 +25,42 @@ from gate.repository import Fence
 TARGETS = ("a", "b", "c", "d")
 
 
+def _repo(folder: Path, config: str) -> Path:
+    """folder/repo: a work tree with one chart (chart/) and the given gate.yaml."""
+    root = folder / "repo"
+    (root / "chart").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (root / "gate.yaml").write_text(config)
+    return root
+
+
+def _helm(path: Path, template: str) -> Path:
+    """A fake helm at `path` that answers `version` and runs `template` for `template`."""
+    path.write_text(
+        f'#!/bin/sh\ncase "$1" in\n  version) echo v3.17.0 ;;\n  template) {template} ;;\nesac\n',
+        encoding="utf-8",
+    )
+    path.chmod(0o755)
+    return path
+
+
 def _fake_helm(folder: Path) -> Path:
     """helm that renders a ConfigMap with the replicas in folder/replicas, after
     sleeping in a child process when folder/slow exists."""
-    script = folder / "helm"
-    script.write_text(
-        "#!/bin/sh\n"
-        'case "$1" in\n'
-        "  version) echo v3.17.0 ;;\n"
-        "  template)\n"
-        f"    echo $$ >> {folder}/pids\n"
+    return _helm(
+        folder / "helm",
+        f"echo $$ >> {folder}/pids\n"
         f"    if [ -e {folder}/slow ]; then sleep 60 & echo $! >> {folder}/pids; wait; fi\n"
         f"    printf -- '---\\n# Source: c/templates/cm.yaml\\napiVersion: v1\\nkind: ConfigMap\\n"
-        f"metadata:\\n  name: cm\\ndata:\\n  replicas: \"%s\"\\n' \"$(cat {folder}/replicas)\" ;;\n"
-        "esac\n",
-        encoding="utf-8",
+        f'metadata:\\n  name: cm\\ndata:\\n  replicas: "%s"\\n\' "$(cat {folder}/replicas)"',
     )
-    script.chmod(0o755)
-    return script
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    chart = root / "chart"
-    chart.mkdir(parents=True)
-    (root / ".git").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
     targets = "".join(f"  - {{name: {name}, chart: chart}}\n" for name in TARGETS)
-    (root / "gate.yaml").write_text(
-        f"builtin_policies: false\ngolden: {{dir: golden}}\ntargets:\n{targets}"
-    )
+    root = _repo(tmp_path, f"builtin_policies: false\ngolden: {{dir: golden}}\ntargets:\n{targets}")
     (tmp_path / "replicas").write_text("1")
     (tmp_path / "tmp").mkdir()
     return root
@@ -180,24 +185,16 @@ def test_the_environment_helm_sees_holds_no_secret(tmp_path: Path) -> None:
     """A helm that prints its whole environment into the rendering: the CI's secrets
     are not there, so no report or golden file can carry them."""
     secret = "ci-secret-value-0b7e41"
-    root = tmp_path / "repo"
-    (root / "chart").mkdir(parents=True)
-    (root / ".git").mkdir()
-    (root / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (root / "gate.yaml").write_text(
-        "builtin_policies: false\ngolden: {dir: golden}\ntargets: [{name: a, chart: chart}]\n"
+    root = _repo(
+        tmp_path,
+        "builtin_policies: false\ngolden: {dir: golden}\ntargets: [{name: a, chart: chart}]\n",
     )
-    helm = tmp_path / "helm"
-    helm.write_text(
-        "#!/bin/sh\n"
-        'case "$1" in\n'
-        "  version) echo v3.17.0 ;;\n"
-        "  template) printf -- '---\\n# Source: c/templates/cm.yaml\\napiVersion: v1\\n"
+    helm = _helm(
+        tmp_path / "helm",
+        "printf -- '---\\n# Source: c/templates/cm.yaml\\napiVersion: v1\\n"
         "kind: ConfigMap\\nmetadata:\\n  name: env\\ndata:\\n  env: |\\n'; "
-        "env | sed 's/^/    /' ;;\n"
-        "esac\n"
+        "env | sed 's/^/    /'",
     )
-    helm.chmod(0o755)
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
@@ -230,24 +227,15 @@ def test_a_child_that_escapes_and_holds_the_output_is_abandoned(
 ) -> None:
     """helm starts a process in a session of its own that keeps helm's output open:
     gate does not wait for it (an hour here) but ends in bounded time with a sentence."""
-    root = tmp_path / "repo"
-    (root / "chart").mkdir(parents=True)
-    (root / ".git").mkdir()
-    (root / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (root / "gate.yaml").write_text(
-        "builtin_policies: false\nhelm: {timeout: 3}\ntargets: [{name: a, chart: chart}]\n"
+    root = _repo(
+        tmp_path,
+        "builtin_policies: false\nhelm: {timeout: 3}\ntargets: [{name: a, chart: chart}]\n",
     )
-    helm = tmp_path / "helm"
     then = "exit 0" if exits else "sleep 3600"
-    helm.write_text(
-        "#!/bin/sh\n"
-        'case "$1" in\n'
-        "  version) echo v3.17.0 ;;\n"
-        f"  template) setsid sleep 3600 & echo $! > {tmp_path}/escaped; "
-        f"echo '---'; {then} ;;\n"
-        "esac\n"
+    helm = _helm(
+        tmp_path / "helm",
+        f"setsid sleep 3600 & echo $! > {tmp_path}/escaped; echo '---'; {then}",
     )
-    helm.chmod(0o755)
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "gate", "check", "--helm", str(helm)],
