@@ -63,7 +63,8 @@ def _mark(line: int) -> yaml.Mark:
 class DocumentRefused(yaml.MarkedYAMLError):
     """A document gate will not read: its aliases expand past a limit, it contains
     itself, or it nests too deep. `problem` is a predicate to put after the
-    document's name ("gate.yaml nests ..."); `limit` is the `limits:` key it hit."""
+    document's name ("gate.yaml nests ..."); `limit` is the `limits:` key it hit, None
+    for a document that contains itself (no limit would let that one through)."""
 
     def __init__(self, problem: str, line: int, limit: str | None = None):
         super().__init__(problem=problem, problem_mark=_mark(line))
@@ -231,7 +232,6 @@ def _check_graph(root: Node, limits: Limits) -> None:
                     f"contains itself through a YAML alias (the node on line {_line(child)}), "
                     "so it never ends; remove that alias or merge",
                     _line(node),
-                    "yaml_alias_nodes",
                 )
             elif isinstance(child, CollectionNode):
                 enter(child)

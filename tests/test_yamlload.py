@@ -329,3 +329,13 @@ def test_dump_keeps_plain_strings_and_blocks() -> None:
     written = dump_yaml({"a": "hello", "b": "1.2.3", "c": "line one\nline two\n"})
     assert "a: hello\n" in written and "b: 1.2.3\n" in written
     assert "c: |\n  line one\n  line two\n" in written
+
+
+def test_load_located_points_into_an_alias_at_the_alias(tmp_path: Path) -> None:
+    # Lines are indexed once per node: a path through an alias takes the alias's line,
+    # where the value is used, and an alias bomb cannot blow up the index.
+    doc = load_located(write(tmp_path, "base: &b\n  x: 1\nuse: *b\nother:\n  y: *b\n"))
+    assert doc.data["use"] == doc.data["other"]["y"] == {"x": 1}
+    assert doc.lines[("base", "x")] == 2
+    assert doc.line_of(("use", "x")) == 3
+    assert doc.line_of(("other", "y", "x")) == 5
