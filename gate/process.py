@@ -85,12 +85,15 @@ def _on_signal(signum: int, _: FrameType | None) -> None:
 @contextlib.contextmanager
 def signals_stop_helm() -> Iterator[None]:
     """SIGINT and SIGTERM stop every helm and raise Interrupted in the main thread."""
+    global _stopping
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        with _lock:
+            _stopping = None  # the command is over; a later one in this process may run helm
 
 
 @contextlib.contextmanager
