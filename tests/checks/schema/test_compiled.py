@@ -679,3 +679,45 @@ def test_describe_names_values_as_a_person_would() -> None:
     assert describe("x" * 50) == f"the string {'x' * 37 + '...'!r}"
     assert describe({}) == "a mapping"
     assert describe([]) == "a list"
+
+
+# --- what the API server does that a plain JSON-schema validator does not -------------------
+
+
+def test_a_crd_pattern_is_go_regexp_syntax() -> None:
+    """prometheus-operator's CRDs say `^(?i)(abort|warn)?$` and `^((?i)january|...)$`: flags
+    inside the pattern, which Go (RE2) takes and Python's `re` refuses."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "action": {"type": "string", "pattern": "^(?i)(abort|warn)?$"},
+            "month": {"type": "string", "pattern": "^((?i)january|february)$"},
+        },
+    }
+    check = crd_check(schema)
+    assert errors(check, {"action": "WARN", "month": "January"}) == []
+    assert [path for path, _ in errors(check, {"action": "stop", "month": "May"})] == [
+        "action",
+        "month",
+    ]
+
+
+def test_a_crd_pattern_is_matched_in_linear_time() -> None:
+    check = crd_check(
+        {"type": "object", "properties": {"x": {"type": "string", "pattern": "^(a|aa)+$"}}}
+    )
+    assert [path for path, _ in errors(check, {"x": "a" * 5000 + "b"})] == ["x"]
+
+
+def test_a_required_crd_field_with_a_default_is_never_missing() -> None:
+    """The API server fills defaults in before it validates (kuberay's maxReplicas)."""
+    schema = {
+        "type": "object",
+        "required": ["maxReplicas", "name"],
+        "properties": {
+            "maxReplicas": {"type": "integer", "default": 2147483647},
+            "name": {"type": "string"},
+        },
+    }
+    assert errors(crd_check(schema), {"name": "workers"}) == []
+    assert errors(crd_check(schema), {"maxReplicas": 3}) == [("name", "is required")]
