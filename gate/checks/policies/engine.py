@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -222,10 +223,11 @@ def show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return repr(value) if len(value) <= 80 else repr(value[:77] + "...")
-    if isinstance(value, dict | list):
-        text = json.dumps(value, default=str)
-        return text if len(text) <= 80 else text[:77] + "..."
-    return str(value)
+    try:
+        text = json.dumps(value, default=str) if isinstance(value, dict | list) else str(value)
+    except ValueError:  # an int past Python's digit limit for str() (YAML reads 0xfff... whole)
+        return "a number too long to show" if isinstance(value, int) else "a value gate cannot show"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class _Lenient(string.Formatter):
@@ -243,7 +245,17 @@ class _Lenient(string.Formatter):
                 value = MISSING
         return (value if value is not MISSING else "unset"), field_name
 
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        # A width or precision of 1000 or more (`{actual:>999999999}`) would build a
+        # message of that size: the value is shown as it is instead.
+        if any(len(run) > 3 for run in _DIGIT_RUNS.findall(format_spec)):
+            format_spec = ""
+        text = str(super().format_field(value, format_spec))
+        return text if len(text) <= _FIELD_CHARS else text[: _FIELD_CHARS - 3] + "..."
 
+
+_DIGIT_RUNS = re.compile(r"[0-9]+")
+_FIELD_CHARS = 1000  # a placeholder shows at most this much of a value
 _FORMATTER = _Lenient()
 
 
@@ -285,7 +297,7 @@ def message(
     }
     try:
         text = _FORMATTER.vformat(policy.message, (), context)
-    except (ValueError, IndexError, KeyError):
+    except (ValueError, IndexError, KeyError, TypeError):  # a format spec the value refuses
         text = policy.message
     if outcome.reason and outcome.reason not in text:
         text += f" ({outcome.reason})"

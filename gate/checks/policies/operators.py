@@ -7,6 +7,7 @@ the value passes, or a short reason when it fails.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -55,16 +56,28 @@ def _regex(expected: Any) -> None:
 
 def _quantity(expected: Any) -> None:
     if parse_quantity(expected) is None:
-        raise ValueError(f"needs a number or Kubernetes quantity, not {expected!r}")
+        raise ValueError(f"needs a number or Kubernetes quantity, not {brief(expected)}")
+
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxstring = _BRIEF.maxother = 80
+
+
+def brief(value: Any) -> str:
+    """A short repr for a reason: a value from a hostile object may be huge or unprintable."""
+    try:
+        return _BRIEF.repr(value)
+    except ValueError:  # an int past Python's digit limit for str()
+        return "a number too long to show"
 
 
 def _ordering(compare: Callable[[Any, Any], bool]) -> Test:
     def test(actual: Any, expected: Any) -> str | None:
         left, right = parse_quantity(actual), parse_quantity(expected)
         if left is None:
-            return f"{actual!r} is not a number or Kubernetes quantity"
+            return f"{brief(actual)} is not a number or Kubernetes quantity"
         if right is None:
-            return f"the expected {expected!r} is not a number or Kubernetes quantity"
+            return f"the expected {brief(expected)} is not a number or Kubernetes quantity"
         return None if compare(left, right) else ""
 
     return test

@@ -45,19 +45,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from jsonpath_ng.ext.filter import And, Expression, Filter, Or
 from jsonpath_ng.ext.parser import parse as jsonpath_parse
-from jsonpath_ng.jsonpath import (
-    Child,
-    Descendants,
-    Fields,
-    Index,
-    JSONPath,
-    Root,
-    Slice,
-    This,
-    Wildcard,
-)
+from jsonpath_ng.jsonpath import Child, Descendants, Fields, Index, JSONPath, Root, Slice, This
+
+try:  # the syntax tree of jsonpath-ng 1.16 (RFC 9535 wildcards and filters)
+    from jsonpath_ng.ext.filter import And, Expression, Filter, Or
+    from jsonpath_ng.jsonpath import Wildcard
+except ImportError as missing:  # pragma: no cover - an older jsonpath-ng installed
+    raise ImportError(
+        "gate needs jsonpath-ng 1.16 or later: pip install 'jsonpath-ng>=1.16'"
+    ) from missing
 
 from gate.checks.policies.regexes import Regex, compile_regex
 
