@@ -120,14 +120,24 @@ def _bad_value(node: Node, exc: BaseException) -> BadValueError:
 
 # --- limits: aliases, loops and depth -------------------------------------------------------
 
-# An alias is `*name` where a token may start: at the start, after white space, or after
-# a flow indicator or `:` (PyYAML reads `[a:*b]`). Without one (and without an anchor
-# `&`), a document is a tree and only its depth needs a look.
-_ALIAS = re.compile(r"(?:\A|[\s\[\]{},:\ufeff])\*")
+# An alias is `*name`, naming an anchor `&name` defined before it in the document.
+# Without such a pair a document is a tree, and only its depth needs a look.
+# (`*` is matched anywhere, also inside scalars: the count is an upper bound, and the
+# pattern starts with a literal, which the regex engine finds fast.)
+_ALIAS = re.compile(r"\*([^\s\[\]{},]*)")
+_ANCHOR = re.compile(r"&([^\s\[\]{},]+)")
 
 
-def _may_have_aliases(text: str) -> bool:
-    return "&" in text and "*" in text and _ALIAS.search(text) is not None
+def _aliases(text: str) -> int:
+    """At least the number of aliases in `text`, 0 when it has none. C-speed: most
+    documents stop at the first test, and a `*` in a cron schedule or an `&` in a URL
+    at the second."""
+    if "&" not in text or "*" not in text:
+        return 0
+    names = _ALIAS.findall(text)
+    if set(names).isdisjoint(_ANCHOR.findall(text)):
+        return 0
+    return len(names)
 
 
 def _may_be_deeper(text: str, limit: int) -> bool:
@@ -175,79 +185,88 @@ def _check_depth(root: Node, limits: Limits) -> None:
             )
 
 
-def _children(node: Node) -> list[Node]:
+def _parts(node: Node) -> list[Node]:
     if isinstance(node, MappingNode):
         return [part for pair in node.value for part in pair]
-    if isinstance(node, SequenceNode):
-        return list(node.value)
-    return []
+    return list(node.value)
 
 
-def _check_graph(root: Node, limits: Limits) -> None:
+def _alias_bomb(limit: int, line: int) -> DocumentRefused:
+    return DocumentRefused(
+        f"expands its YAML aliases to more than {limit} nodes "
+        "(limits.yaml_alias_nodes in gate.yaml); write it out without "
+        "so many aliases or raise that limit",
+        line,
+        "yaml_alias_nodes",
+    )
+
+
+def _check_graph(root: Node, limits: Limits, aliases: int) -> None:
     """Refuse a document whose aliases expand to more than `limits.yaml_alias_nodes`
     nodes, that contains itself through an alias, or that nests deeper than
-    `limits.yaml_depth` once its aliases are expanded.
+    `limits.yaml_depth` once its aliases are expanded. `aliases` is at least the
+    number of aliases in the text (`_aliases`).
 
-    One walk over the composed nodes, each visited once: a node met again is an
-    alias, and it adds the node count and height of its expansion, memoised when
-    the node was first finished. Counts stay below the limit plus the distinct
-    nodes, so a "billion laughs" document costs a few hundred steps."""
+    One walk over the composed mappings and lists, each visited once: one met again
+    is an alias, and adds the node count and height of its expansion, memoised when
+    it was first finished. Counts stay below the limit plus the distinct nodes, so a
+    "billion laughs" document costs a few hundred steps. Scalars are only counted:
+    an alias of one adds one node, and only when the aliases left over could pass
+    the limit are the scalars met twice counted too."""
     if not isinstance(root, CollectionNode):
         return
     alias_limit, depth_limit = limits.yaml_alias_nodes, limits.yaml_depth
-    finished: dict[int, tuple[int, int]] = {}  # id(node): (nodes expanded, levels)
-    open_nodes: set[int] = set()
-    aliased = 0
-    # per open node: the node, its children to visit, [nodes expanded, levels below]
-    stack: list[tuple[Node, Iterator[Node], list[int]]] = []
-
-    def enter(node: Node) -> None:
-        if len(stack) >= depth_limit:
-            raise _too_deep(_line(node), depth_limit)
-        open_nodes.add(id(node))
-        stack.append((node, iter(_children(node)), [1, 0]))
-
-    enter(root)
+    # id(node): None while it is open (a loop if met then), then (nodes expanded, levels)
+    state: dict[int, tuple[int, int] | None] = {id(root): None}
+    visited: list[Node] = [root]
+    aliased = edges = 0
+    # per open node: the node, its mappings and lists to visit, [nodes expanded, levels]
+    parts = _parts(root)
+    children = [part for part in parts if isinstance(part, CollectionNode)]
+    stack: list[tuple[Node, Iterator[Node], list[int]]] = [
+        (root, iter(children), [1 + len(parts) - len(children), 0])
+    ]
     while stack:
-        node, children, totals = stack[-1]
-        for child in children:
-            known = finished.get(id(child))
-            if known is not None:  # met before: an alias
-                size, height = known
-                aliased += size
-                if aliased > alias_limit:
-                    raise DocumentRefused(
-                        f"expands its YAML aliases to more than {alias_limit} nodes "
-                        "(limits.yaml_alias_nodes in gate.yaml); write it out without "
-                        "so many aliases or raise that limit",
-                        _line(node),
-                        "yaml_alias_nodes",
-                    )
-                if len(stack) + height > depth_limit:
-                    raise _too_deep(_line(node), depth_limit)
-                totals[0] += size
-                totals[1] = max(totals[1], height)
-            elif id(child) in open_nodes:
+        node, unvisited, totals = stack[-1]
+        for child in unvisited:
+            key = id(child)
+            if key not in state:  # first met: go down into it
+                if len(stack) >= depth_limit:
+                    raise _too_deep(_line(child), depth_limit)
+                state[key] = None
+                visited.append(child)
+                parts = _parts(child)
+                children = [part for part in parts if isinstance(part, CollectionNode)]
+                stack.append((child, iter(children), [1 + len(parts) - len(children), 0]))
+                break
+            known = state[key]
+            if known is None:
                 raise DocumentRefused(
                     f"contains itself through a YAML alias (the node on line {_line(child)}), "
                     "so it never ends; remove that alias or merge",
                     _line(node),
                 )
-            elif isinstance(child, CollectionNode):
-                enter(child)
-                break
-            else:
-                finished[id(child)] = (1, 0)
-                totals[0] += 1
+            size, height = known  # met before: an alias
+            aliased += size
+            edges += 1
+            if aliased > alias_limit:
+                raise _alias_bomb(alias_limit, _line(node))
+            if len(stack) + height > depth_limit:
+                raise _too_deep(_line(node), depth_limit)
+            totals[0] += size
+            totals[1] = max(totals[1], height)
         else:
             stack.pop()
-            open_nodes.discard(id(node))
             size, height = totals[0], totals[1] + 1
-            finished[id(node)] = (size, height)
+            state[id(node)] = (size, height)
             if stack:
                 parent = stack[-1][2]
                 parent[0] += size
                 parent[1] = max(parent[1], height)
+    if aliased + aliases - edges > alias_limit:  # could aliases of scalars pass the limit?
+        scalars = [id(part) for n in visited for part in _parts(n) if isinstance(part, ScalarNode)]
+        if aliased + len(scalars) - len(set(scalars)) > alias_limit:
+            raise _alias_bomb(alias_limit, _line(root))
 
 
 # --- constructing ---------------------------------------------------------------------------
@@ -289,9 +308,13 @@ _RENDERED_INT = re.compile(
     |[-+]?0x[0-9a-fA-F_]+)$""",
     re.X,
 )
+# yaml.v2's yamlStyleFloat, `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$` on the
+# text without underscores, less what its ParseInt takes first: `1e-05` and `1.5e5` are
+# numbers to the API server (bitnami/apisix's CRDs), though YAML 1.1 wants a dot.
 _RENDERED_FLOAT = re.compile(
-    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9_]+)?
+    |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9_]+)?
+    |[-+]?[0-9][0-9_]*[eE][-+]?[0-9_]+
     |[-+]?\.(?:inf|Inf|INF)
     |\.(?:nan|NaN|NAN))$""",
     re.X,
@@ -378,8 +401,9 @@ _LocatingConstructor: type[SafeConstructor] = _with_locating_constructors(_Locat
 
 
 def _check_limits(node: Node, text: str, limits: Limits) -> None:
-    if _may_have_aliases(text):
-        _check_graph(node, limits)
+    aliases = _aliases(text)
+    if aliases:
+        _check_graph(node, limits, aliases)
     elif _may_be_deeper(text, limits.yaml_depth):
         _check_depth(node, limits)
 
@@ -471,10 +495,11 @@ def _index_lines(root: Node) -> dict[PathKey, int]:
     return lines
 
 
-def _located(node: Node | None, file: str, limits: Limits) -> Located:
+def _located(node: Node | None, file: str, limits: Limits, aliases: int) -> Located:
+    """`node` read, once within the limits; `aliases` as for _check_graph."""
     if node is None:
         return Located(None, {}, file)
-    _check_graph(node, limits)
+    _check_graph(node, limits, aliases)
     lines = _index_lines(node)
     data = _LocatingConstructor().construct_document(node)
     return Located(data, lines, file)
@@ -542,7 +567,7 @@ def _read_error(exc: Exception, file: Path | str, what: str, limits: Limits) -> 
 def _parse_located(file: str, text: str, what: str, limits: Limits) -> Located:
     try:
         node = yaml.compose(text, Loader=_BaseLoader)
-        return _located(node, file, limits)
+        return _located(node, file, limits, _aliases(text))
     except _READ_ERRORS as exc:
         raise _read_error(exc, file, what, limits) from None
 
@@ -565,11 +590,12 @@ def load_located_all(
                 )
     except _READ_ERRORS as exc:
         raise _read_error(exc, path, what, limits) from None
+    aliases = _aliases(text)  # in the whole file: at least those in each document
     for node in nodes:
         if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
             continue  # an empty document (`---` with nothing after it)
         try:
-            yield _located(node, str(path), limits)
+            yield _located(node, str(path), limits, aliases)
         except _READ_ERRORS as exc:
             raise _read_error(exc, path, what, limits) from None
 

@@ -504,7 +504,7 @@ def test_parse_document_reads_base_60_and_timestamps_as_text() -> None:
 def test_parse_document_keeps_the_other_yaml_1_1_scalars() -> None:
     text = (
         "a: 0b101\nb: 0x1F\nc: 017\nd: -12\ne: 1_000\nf: 1.5\ng: .inf\nh: -.inf\n"
-        "i: 6.8523015e+5\nj: ~\nk: off\nl: 1e3\nm: 0\nn: +7\n"
+        "i: 6.8523015e+5\nj: ~\nk: off\nm: 0\nn: +7\no: 1.5e+3\n"
     )
     assert parse_document(text) == yaml.load(text, Loader=yaml.SafeLoader)
 

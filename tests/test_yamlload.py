@@ -34,14 +34,12 @@ def test_parse_document_reads_leading_zero_as_octal() -> None:
     assert data["quoted"] == "010"
 
 
-def test_parse_document_keeps_exponent_without_dot_as_string() -> None:
-    # PyYAML's 1.1 float resolver needs a dot: `1e3` is a string, `1.0e+3` a float.
-    data = parse_document("a: 1e3\nb: 1.0e+3\nc: 1.5\n")
-    assert data["a"] == "1e3"
-    assert isinstance(data["a"], str)
-    assert data["b"] == 1000.0
-    assert isinstance(data["b"], float)
-    assert data["c"] == 1.5
+def test_parse_document_reads_an_exponent_without_dot_as_go_does() -> None:
+    # YAML 1.1 (PyYAML) wants a dot in a float, Go's yaml.v2 does not: `1e3` and `1e-05`
+    # are numbers to the API server (bitnami/apisix's CRDs), so to parse_document too.
+    data = parse_document("a: 1e3\nb: 1.5e3\nc: 1.5\nd: 1e-05\ne: -2E+2\nf: '1e3'\n")
+    assert data == {"a": 1000.0, "b": 1500.0, "c": 1.5, "d": 1e-05, "e": -200.0, "f": "1e3"}
+    assert all(isinstance(data[k], float) for k in "abcde")
 
 
 def test_parse_document_merge_keys() -> None:
