@@ -120,12 +120,13 @@ def _bad_value(node: Node, exc: BaseException) -> BadValueError:
 
 # --- limits: aliases, loops and depth -------------------------------------------------------
 
-# An alias is `*name`, naming an anchor `&name` defined before it in the document.
-# Without such a pair a document is a tree, and only its depth needs a look.
-# (`*` is matched anywhere, also inside scalars: the count is an upper bound, and the
-# pattern starts with a literal, which the regex engine finds fast.)
-_ALIAS = re.compile(r"\*([^\s\[\]{},]*)")
-_ANCHOR = re.compile(r"&([^\s\[\]{},]+)")
+# An alias is `*name`, naming an anchor `&name` defined before it in the document; a
+# name is letters, digits, `-` and `_` (libyaml's and PyYAML's scanners stop there:
+# `{*a:1}` is the alias `a`). Without such a pair a document is a tree, and only its
+# depth needs a look. (`*` is matched anywhere, also inside scalars: the count is an
+# upper bound, and the pattern starts with a literal, which the regex engine finds fast.)
+_ALIAS = re.compile(r"\*([0-9A-Za-z_-]*)")
+_ANCHOR = re.compile(r"&([0-9A-Za-z_-]+)")
 
 
 def _aliases(text: str) -> int:

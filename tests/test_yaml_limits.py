@@ -559,3 +559,19 @@ def test_bytes_that_are_not_utf8_name_the_file_and_line(
     assert info.value.line == 3
     assert "not UTF-8" in info.value.message
     assert "0xe9" in info.value.message
+
+
+@pytest.mark.parametrize("form", ["[{alias}:]", "{{{alias}:}}", "[? {alias}:]", "[{alias}:x]"])
+def test_an_alias_followed_by_a_colon_is_still_an_alias(form: str) -> None:
+    # libyaml ends an alias name at any character but a letter, digit, - or _, so
+    # `[*a0:]` is a mapping whose key is the alias `a0`.
+    text = "a: &a0 x\nb: [" + ", ".join([form.format(alias="*a0")] * 20) + "]\n"
+    assert parse_document(text, limits=Limits(yaml_alias_nodes=20))["b"][19] in (
+        {"x": None},
+        {"x": "x"},
+        [{"x": None}],
+        [{"x": "x"}],
+    )
+    with pytest.raises(DocumentRefused) as info:
+        parse_document(text, limits=Limits(yaml_alias_nodes=19))
+    assert info.value.limit == "yaml_alias_nodes"
