@@ -75,7 +75,7 @@ def _options() -> Any:
 
 def _hint(error: str) -> str:
     if "(?=" in error or "(?!" in error or "(?<=" in error or "(?<!" in error:
-        return "RE2 has no lookaround; test the opposite with not_matches, or combine tests"
+        return "RE2 has no lookaround; write it as separate matches and not_matches tests"
     if any(f"\\{digit}" in error for digit in "123456789"):
         return "RE2 has no backreferences"
     if "\\Z" in error:
