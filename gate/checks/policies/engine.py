@@ -25,9 +25,9 @@ from gate.checks.policies.model import (
     Test,
 )
 from gate.checks.policies.paths import Concrete, format_path
-from gate.checks.policies.regexes import RegexTimeout
 from gate.errors import GateError
 from gate.model import Category, Finding, RenderedObject
+from gate.regexes import RegexTimeout
 from gate.yamlload import parse_document
 
 ParamsFor = Callable[[Policy, RenderedObject], Mapping[str, Any]]

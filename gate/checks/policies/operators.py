@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.checks.policies.quantity import parse_quantity
-from gate.checks.policies.regexes import compile_regex
+from gate.regexes import compile_regex
 
 Test = Callable[[Any, Any], str | None]
 Validate = Callable[[Any], None]

@@ -19,7 +19,7 @@ of steps and evaluates that itself, so every feature it accepts is exact:
   name) is the candidate, `$` the object's root; `==`, `!=`, `<`, `<=`, `>`,
   `>=` compare as jsonpath-ng does (numbers with numbers, text with text,
   anything else only for equality), `=~` matches a regular expression with
-  RE2 (gate.checks.policies.regexes), `!x` is "x is absent", `&&`, `||` and
+  RE2 (gate.regexes), `!x` is "x is absent", `&&`, `||` and
   parentheses combine.
 
 A value is selected once, however many ways the path reaches it (`a..b..c`,
@@ -56,7 +56,7 @@ except ImportError as missing:  # pragma: no cover - an older jsonpath-ng instal
         "gate needs jsonpath-ng 1.16 or later: pip install 'jsonpath-ng>=1.16'"
     ) from missing
 
-from gate.checks.policies.regexes import Regex, compile_regex
+from gate.regexes import Regex, compile_regex
 
 Concrete = tuple[str | int, ...]
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gate.checks.policies.regexes import compile_regex
+from gate.regexes import compile_regex
 
 Path = tuple[str | int, ...]
 

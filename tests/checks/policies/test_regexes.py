@@ -10,9 +10,9 @@ import pytest
 
 from gate.checks.overrides import check_override_params
 from gate.checks.policies.loader import load_policies
-from gate.checks.policies.regexes import MAX_PATTERN_CHARS, compile_regex
 from gate.config import Override
 from gate.errors import GateError
+from gate.regexes import MAX_PATTERN_CHARS, compile_regex
 from tests.checks.policies.bounds import measure
 
 MiB = 1024 * 1024
@@ -23,7 +23,7 @@ HOSTILE = "a" * 5000 + "b"  # ^(a|aa)+$ backtracks through Fibonacci(5000) ways 
 # GateError that stopped the check.
 _RUN = """
 import pathlib, tempfile
-from gate.checks.policies import regexes
+from gate import regexes
 from gate.checks.policies.engine import check_policies
 from gate.checks.policies.loader import load_policies
 from gate.errors import GateError
