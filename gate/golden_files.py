@@ -57,9 +57,10 @@ class GoldenObject:
         try:
             return parse_document(self.text)
         except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or exc.__class__.__name__
             raise GateError(
                 f"golden file is not valid YAML near object {self.identity} "
-                f"({exc.__class__.__name__}); rewrite it with `gate golden update`",
+                f"({problem}); rewrite it with `gate golden update`",
                 self.file,
                 self.line,
             ) from None
