@@ -1,7 +1,7 @@
 """Compare today's normalized rendering with the golden file, in Kubernetes terms.
 
 Objects are matched by identity, and only objects whose YAML text differs from
-what gate writes for today's object are parsed and diffed (deepdiff), so a large
+what gate writes for today's object are parsed and diffed, so a large
 rendering with a few changes costs little, and nothing is taken on trust from a
 cache. List items that carry a `name` (containers, env, ports, volumes) are
 matched by name rather than position, so a change reads
@@ -16,8 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from deepdiff import DeepDiff
 
 from gate.checks.policies.paths import format_path
 from gate.golden_files import GoldenFile
@@ -89,17 +87,28 @@ def by_name(value: Any) -> Any:
 
 def changes(old: Any, new: Any) -> list[Change]:
     """Every changed, added and removed value from `old` to `new`."""
-    # threshold_to_diff_deeper=0: always itemize, even when few keys are shared.
-    diff = DeepDiff(
-        by_name(old), by_name(new), view="tree", verbose_level=2, threshold_to_diff_deeper=0
-    )
     found: list[Change] = []
-    for levels in diff.values():
-        for level in levels:
-            before = NOT_SET if type(level.t1).__name__ == "NotPresent" else level.t1
-            after = NOT_SET if type(level.t2).__name__ == "NotPresent" else level.t2
-            found.append(Change(tuple(level.path(output_format="list")), before, after))
+    _diff(by_name(old), by_name(new), (), found)
     return sorted(found, key=lambda c: _path(c.path))
+
+
+def _diff(old: Any, new: Any, path: tuple[str | int, ...], found: list[Change]) -> None:
+    """Mappings key by key and lists index by index, down to the values that differ; a
+    value of another type (1 and "1", 1 and 1.0, a map and a list) is one change."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in old:
+            if key in new:
+                _diff(old[key], new[key], (*path, key), found)
+            else:
+                found.append(Change((*path, key), old[key], NOT_SET))
+        found.extend(Change((*path, key), NOT_SET, new[key]) for key in new if key not in old)
+    elif isinstance(old, list) and isinstance(new, list):
+        for index, (before, after) in enumerate(zip(old, new, strict=False)):
+            _diff(before, after, (*path, index), found)
+        found.extend(Change((*path, i), old[i], NOT_SET) for i in range(len(new), len(old)))
+        found.extend(Change((*path, i), NOT_SET, new[i]) for i in range(len(old), len(new)))
+    elif type(old) is not type(new) or old != new:
+        found.append(Change(path, old, new))
 
 
 def _same(now: RenderedObject, then: Any, known: str | None) -> bool:
