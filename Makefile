@@ -30,7 +30,8 @@ bench: $(STAMP) tools-all
 FUZZ_EXAMPLES ?= 10000
 fuzz: $(STAMP)
 	GATE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider \
-	  tests/test_yaml_fuzz.py tests/checks/policies/test_fuzz.py
+	  tests/test_yaml_fuzz.py tests/checks/policies/test_fuzz.py \
+	  tests/checks/policies/test_paths.py::test_same_matches_as_jsonpath_ng
 
 tools:
 	@$(PYTHON) scripts/install_helm.py $(or $(HELM),4)
