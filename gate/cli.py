@@ -358,7 +358,7 @@ def golden_update(common: Common, targets: tuple[str, ...], profiles: tuple[str,
 def policies(common: Common) -> None:
     """List the loaded policies: id, severity, title."""
     config = common.config(optional=True)
-    loaded = load_policies(config.policies, builtin=config.builtin_policies)
+    loaded = load_policies(config.policies, builtin=config.builtin_policies, limits=config.limits)
     width = max((len(p.id) for p in loaded), default=0)
     for policy in loaded:
         click.echo(f"{policy.id:<{width}}  {policy.severity.value:<7}  {policy.title}")

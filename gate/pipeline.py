@@ -183,13 +183,15 @@ class Gate:
 
     @classmethod
     def load(cls, config: GateConfig) -> Gate:
-        policies = tuple(load_policies(config.policies, builtin=config.builtin_policies))
+        policies = tuple(
+            load_policies(config.policies, builtin=config.builtin_policies, limits=config.limits)
+        )
         known = [p.id for p in policies] + list(CHECK_RULES)
         check_exemption_rules(config.exemptions, known, config.file)
         check_override_params(config.overrides, policies, config.file)
         try:
             schema = SchemaCheck(
-                config.helm.kube_version, config.schemas.crds, config.schemas.strict
+                config.helm.kube_version, config.schemas.crds, config.schemas.strict, config.limits
             )
         except GateError as error:
             if error.file is not None:

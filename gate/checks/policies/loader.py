@@ -29,6 +29,7 @@ from gate.checks.policies.operators import OPERATORS
 from gate.checks.policies.paths import PolicyPath, compile_path
 from gate.config import did_you_mean, dotted
 from gate.errors import GateError
+from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import Severity
 from gate.yamlload import Located, PathKey, load_located_all
 
@@ -101,13 +102,15 @@ def policy_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_policies(paths: Iterable[Path], builtin: bool = True) -> list[Policy]:
+def load_policies(
+    paths: Iterable[Path], builtin: bool = True, limits: Limits = DEFAULT_LIMITS
+) -> list[Policy]:
     """Every policy of the built-in pack (unless disabled) and of `paths`."""
     sources = ([builtin_policy_dir()] if builtin else []) + list(paths)
     policies: list[Policy] = []
     seen: dict[str, Policy] = {}
     for file in policy_files(sources):
-        for doc in load_located_all(file, "policy file"):
+        for doc in load_located_all(file, "policy file", limits=limits):
             policy = _Reader(doc).policy()
             if policy.id in seen:
                 first = seen[policy.id]

@@ -16,6 +16,7 @@ from gate.checks.schema.compiled import SchemaError
 from gate.checks.schema.crds import CustomSchemas, load_crd_objects
 from gate.checks.schema.kubernetes import KubernetesSchemas
 from gate.checks.schema.removed import removal
+from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import Category, Finding, RenderedObject, Severity
 
 LineFor = Callable[[RenderedObject, Concrete], "int | None"]
@@ -25,9 +26,15 @@ MAX_ERRORS_PER_OBJECT = 20
 class SchemaCheck:
     """Validators for one Kubernetes version and a set of CRDs, reused across the run."""
 
-    def __init__(self, kube_version: str, crd_paths: Sequence[Path] = (), strict: bool = False):
+    def __init__(
+        self,
+        kube_version: str,
+        crd_paths: Sequence[Path] = (),
+        strict: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
+    ):
         self.kubernetes = KubernetesSchemas(kube_version)
-        self.custom = CustomSchemas(load_crd_objects(crd_paths))
+        self.custom = CustomSchemas(load_crd_objects(crd_paths, limits))
         self.strict = strict
 
     def check(self, objects: Sequence[RenderedObject], line_for: LineFor) -> list[Finding]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from gate.checks.schema.compiled import Check, Compiler
 from gate.errors import GateError
+from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import RenderedObject
 from gate.split import SplitError, StreamContext, split_stream
 
@@ -54,13 +55,15 @@ def crd_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def load_crd_objects(paths: Sequence[Path]) -> list[RenderedObject]:
+def load_crd_objects(
+    paths: Sequence[Path], limits: Limits = DEFAULT_LIMITS
+) -> list[RenderedObject]:
     """Every CustomResourceDefinition in the files and folders of `schemas.crds`."""
     objects: list[RenderedObject] = []
     for file in crd_files(paths):
         try:
             text = file.read_text(encoding="utf-8")
-            found = split_stream(text, StreamContext(file=str(file)))
+            found = split_stream(text, StreamContext(file=str(file), limits=limits))
         except SplitError as exc:
             raise GateError(f"CRD file: {exc.message}", file, exc.line) from None
         except (OSError, UnicodeDecodeError) as exc:
