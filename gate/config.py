@@ -149,7 +149,11 @@ TYPE_CHECKS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     ),
     "bool": ("true or false", lambda v: isinstance(v, bool)),
     "any": ("anything", lambda v: True),
-    "date": ("a date (YYYY-MM-DD)", lambda v: isinstance(v, dt.date)),
+    # A datetime is a date to Python, but not to an `expires:` that is compared with today.
+    "date": (
+        "a date (YYYY-MM-DD)",
+        lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime),
+    ),
 }
 
 OVERRIDE_SPEC = {

@@ -56,8 +56,11 @@ class GoldenDigests:
 
     @classmethod
     def open(cls, folder: Path, fence: Fence) -> GoldenDigests | None:
+        """None when there is no key, or when the cache folder (committed as a symlink,
+        say) leads out of the repository: gate neither reads nor writes there."""
         key = _key(fence)
-        return None if key is None else cls(folder, key)
+        inside = fence.may_write(folder / "golden" / "entry.json")
+        return cls(folder, key) if key is not None and inside else None
 
     def _entry(self, golden: Path) -> Path:
         name = hashlib.sha256(str(golden.absolute()).encode()).hexdigest()[:24]
@@ -69,8 +72,11 @@ class GoldenDigests:
 
     def get(self, golden: Path, text: str) -> dict[str, str] | None:
         """The digests recorded for exactly this golden text, if the record is ours."""
+        entry = self._entry(golden)
+        if entry.is_symlink():
+            return None  # an entry is a file gate wrote, never a link to somewhere else
         try:
-            data = json.loads(self._entry(golden).read_text(encoding="utf-8"))
+            data = json.loads(entry.read_text(encoding="utf-8"))
             sha, digests, mac = data["sha256"], data["digests"], data["mac"]
         except (OSError, ValueError, KeyError, TypeError):
             return None

@@ -117,7 +117,8 @@ def read_golden(path: Path, fence: Fence | None = None) -> GoldenFile | None:
             path,
         ) from None
     try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
+        # A BOM and CRLF line ends (a Windows checkout) change no object.
+        text = raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
         raise GateError(
             "golden file is not UTF-8 text; restore it from git or rewrite it with "

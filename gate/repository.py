@@ -49,8 +49,16 @@ class Fence:
     root: Path
     readable: tuple[Path, ...] = ()
 
+    @property
+    def git(self) -> Path:
+        """The repository's own git folder: the checkout's credentials live there
+        (actions/checkout keeps the job token in .git/config), so it is outside."""
+        return self.root / ".git"
+
     def may_read(self, path: Path) -> bool:
         resolved = path.resolve()
+        if _within(resolved, self.git):
+            return False
         return any(_within(resolved, folder) for folder in (self.root, *self.readable))
 
     def names_inside(self, path: Path) -> bool:
@@ -60,7 +68,8 @@ class Fence:
     def may_write(self, path: Path) -> bool:
         """A path gate writes: the folder it lands in, resolved, is inside the root.
         The file itself is replaced by a rename, which never follows a link."""
-        return _within(path.absolute().parent.resolve(), self.root)
+        folder = path.absolute().parent.resolve()
+        return _within(folder, self.root) and not _within(folder, self.git)
 
     def relative(self, path: Path) -> str:
         """`path` as a report shows it: relative to the root when inside it."""

@@ -676,3 +676,20 @@ def test_two_objects_with_one_identity_each_keep_their_drift(tmp_path: Path) -> 
     changed = rendered(config_map("same", {"a": "9"}).body, source="shop/templates/one.yaml")
     findings = compare([changed, second], golden, "shop", "prod")
     assert len(findings) == 1 and "data.a: 1 → 9" in findings[0].message
+
+
+def test_a_golden_file_with_crlf_line_ends_is_read_as_written(tmp_path: Path) -> None:
+    """A Windows checkout (core.autocrlf) turns every golden line end into CRLF; that
+    changes no object, so it is no drift."""
+    path = tmp_path / "golden" / "shop" / "prod.yaml"
+    text = write_golden_file(path, today())
+    path.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+
+    golden = read_golden(path)
+
+    assert golden is not None
+    assert sorted(golden.objects) == sorted(o.identity for o in today())
+    assert compare(today(), golden, "shop", "prod") == []
+    assert [f.path for f in compare(today(replicas=3), golden, "shop", "prod")] == [
+        "spec.replicas"
+    ]
