@@ -9,6 +9,7 @@ every message that hits one names its key.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 MiB = 1024 * 1024
@@ -30,3 +31,12 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 LIMIT_KEYS: tuple[str, ...] = tuple(Limits.__dataclass_fields__)
+
+
+def allow_nesting(depth: int) -> None:
+    """Raise Python's recursion limit (never lower it) so that every stage that walks a
+    document (masking, digests, policies, golden files) can walk one as deep as
+    `limits.yaml_depth` lets through: a few frames per level, with room to spare."""
+    needed = 10 * depth + 1_000
+    if sys.getrecursionlimit() < needed:
+        sys.setrecursionlimit(needed)

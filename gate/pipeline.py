@@ -39,7 +39,7 @@ from gate.errors import GateError
 from gate.golden_cache import GoldenDigests
 from gate.golden_files import golden_files, golden_path, read_golden, write_all
 from gate.helm import Helm
-from gate.limits import DEFAULT_LIMITS, Limits
+from gate.limits import DEFAULT_LIMITS, Limits, allow_nesting
 from gate.model import Category, Finding, RenderedObject, Severity, chart_file
 from gate.normalize import digest, fingerprint, keyed, mask, normalize, sort_key, unstable_paths
 from gate.render import Rendering, may_be_random, render_all
@@ -183,6 +183,7 @@ class Gate:
 
     @classmethod
     def load(cls, config: GateConfig) -> Gate:
+        allow_nesting(config.limits.yaml_depth)
         policies = tuple(
             load_policies(config.policies, builtin=config.builtin_policies, limits=config.limits)
         )

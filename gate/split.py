@@ -165,9 +165,15 @@ def _parse(chunk: _Chunk, limits: Limits) -> dict[str, Any] | None:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        advice = (
+            # libyaml stops at 1,000 levels, whatever limits.yaml_depth says
+            "flatten it: no YAML reader gate uses goes deeper"
+            if "nesting depth" in problem
+            else "fix the template's indentation or quoting"
+        )
         raise SplitError(
             f"the document rendered from {_where(chunk)} is not valid YAML ({problem}); "
-            "fix the template's indentation or quoting",
+            f"{advice}",
             chunk.source,
             chunk.start_line + (mark.line if mark else 0),
         ) from None
