@@ -379,6 +379,7 @@ class Gate:
                 self._variant_renderer(helm, target, masks, jobs),
                 self.config.values.max_renders,
                 self.config.values.free_form,
+                self.config.limits,
             ).run(no_effect)
             by_target.setdefault(target.name, []).append((profile, analysis))
         findings = [f for analyses in by_target.values() for f in across_profiles(analyses)]

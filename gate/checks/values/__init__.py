@@ -37,6 +37,7 @@ from gate.checks.values.known import (
 )
 from gate.checks.values.settings import SET, Key, ProfileValues, set_path
 from gate.config import Profile, Target
+from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import Category, Finding, Severity
 
 # A rendering as the analysis sees it: its fingerprint (None when helm failed) and text.
@@ -86,9 +87,10 @@ class ValuesAnalysis:
         render: RenderProfiles,
         budget: int,
         free_form: Sequence[str] = (),
+        limits: Limits = DEFAULT_LIMITS,
     ):
         self.target, self.profile = target, profile
-        self.values = ProfileValues(profile, config_file)
+        self.values = ProfileValues(profile, config_file, limits)
         self.chart = chart
         self.known: Known = known_tree_of(target.chart, chart).copy()
         for path in free_form:

@@ -16,6 +16,7 @@ import yaml
 
 from gate.checks.values.known import ValuesPath
 from gate.config import Profile
+from gate.limits import DEFAULT_LIMITS, Limits
 from gate.yamlload import Located, dump_yaml, load_located
 
 SET = -1  # the source index of gate.yaml `set` entries
@@ -116,12 +117,12 @@ def _nest(entries: Iterable[tuple[ValuesPath, Any]]) -> dict[str, Any]:
 class ProfileValues:
     """The sources of one profile, in helm's order: values files, then `set`."""
 
-    def __init__(self, profile: Profile, config_file: Path):
+    def __init__(self, profile: Profile, config_file: Path, limits: Limits = DEFAULT_LIMITS):
         self.profile = profile
         self.sources: list[Source] = []
         self._read_as: dict[int, dict[Any, int]] = {}  # by source index, made when needed
         for file in profile.values:
-            located = load_located(file, "values file")
+            located = load_located(file, "values file", limits=limits)
             data = _string_keys(located.data) if isinstance(located.data, dict) else {}
             self.sources.append(Source(str(file), data, located, {}))
         paths = [set_path(k) for k, _ in profile.set]
