@@ -54,6 +54,22 @@ CLUSTER_SCOPED_KINDS = frozenset(
 )
 
 
+# Control characters (newlines, escape sequences, line and paragraph separators) as the
+# escapes Python writes for them; a tab stays.
+_CONTROLS = {
+    code: ascii(chr(code))[1:-1]
+    for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)
+    if code != 0x09
+}
+
+
+def one_line(text: str) -> str:
+    """Text from a chart or values file, fit for one line of a message: a newline or an
+    escape sequence in it must not start a line of its own in a CI log (`::error ...`
+    is a GitHub workflow command) or repaint a terminal."""
+    return text.translate(_CONTROLS)
+
+
 def chart_file(chart: Path, source: str) -> str:
     """Map helm's `# Source: chartname/templates/x.yaml` to the file under the chart folder."""
     _, _, inside = source.partition("/")

@@ -20,6 +20,7 @@ import functools
 import gzip
 import io
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -173,6 +174,8 @@ def test_hostile_case(case_file: Path, helm_path: str, tmp_path: Path) -> None:
     assert code == case["exit"], output
     for phrase in case.get("says", []):
         assert phrase in output, f"{phrase!r} not in:\n{output}"
+    for pattern in case.get("forbids", []):
+        assert re.search(pattern, output, re.MULTILINE) is None, f"{pattern!r} in:\n{output}"
     assert SECRET not in output
     left = _snapshot(repo)
     assert not [name for name, data in left.items() if SECRET.encode() in data], left.keys()
@@ -198,4 +201,5 @@ def test_every_case_says_what_it_checks() -> None:
             "says",
             "seconds",
             "megabytes",
+            "forbids",
         }, case_file.name

@@ -19,7 +19,7 @@ from typing import Any
 
 from gate.checks.policies.paths import format_path
 from gate.golden_files import GoldenFile
-from gate.model import Category, Finding, RenderedObject, Severity, short_identity
+from gate.model import Category, Finding, RenderedObject, Severity, one_line, short_identity
 from gate.normalize import digest, dump_body, keyed
 
 NOT_SET = object()
@@ -45,7 +45,7 @@ def _path(path: Iterable[str | int]) -> str:
     out = ""
     for part in path:
         if isinstance(part, Named):
-            out += f"[{part}]"
+            out += f"[{one_line(part)}]"
         else:
             out += format_path((part,)) if not out else _step(part)
     return out
@@ -63,9 +63,9 @@ def _value(value: Any) -> str:
         return "(unset)"
     if isinstance(value, str):
         text = json.dumps(value) if ("\n" in value or value.strip() != value) else value
-        return text if len(text) <= 200 else text[:197] + "..."
+        return one_line(text if len(text) <= 200 else text[:197] + "...")
     text = json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= 100 else text[:97] + "..."
+    return one_line(text if len(text) <= 100 else text[:97] + "...")
 
 
 def by_name(value: Any) -> Any:

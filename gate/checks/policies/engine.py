@@ -26,7 +26,7 @@ from gate.checks.policies.model import (
 )
 from gate.checks.policies.paths import Concrete, format_path
 from gate.errors import GateError
-from gate.model import Category, Finding, RenderedObject
+from gate.model import Category, Finding, RenderedObject, one_line
 from gate.regexes import RegexTimeout
 from gate.yamlload import parse_document
 
@@ -251,7 +251,8 @@ class _Lenient(string.Formatter):
         if any(len(run) > 3 for run in _DIGIT_RUNS.findall(format_spec)):
             format_spec = ""
         text = str(super().format_field(value, format_spec))
-        return text if len(text) <= _FIELD_CHARS else text[: _FIELD_CHARS - 3] + "..."
+        text = text if len(text) <= _FIELD_CHARS else text[: _FIELD_CHARS - 3] + "..."
+        return one_line(text)
 
 
 _DIGIT_RUNS = re.compile(r"[0-9]+")

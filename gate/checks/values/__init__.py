@@ -38,7 +38,7 @@ from gate.checks.values.known import (
 from gate.checks.values.settings import SET, Key, ProfileValues, set_path
 from gate.config import Profile, Target
 from gate.limits import DEFAULT_LIMITS, Limits
-from gate.model import Category, Finding, Severity
+from gate.model import Category, Finding, Severity, one_line
 
 # A rendering as the analysis sees it: its fingerprint (None when helm failed) and text.
 Rendered = tuple[frozenset[tuple[str, str]] | None, str]
@@ -63,7 +63,8 @@ def known_tree_of(folder: Path, chart: ChartFiles) -> Known:
 
 
 def dotted(path: ValuesPath) -> str:
-    return ".".join(p.replace(".", "\\.") for p in path)
+    """A values path as findings show it; a key from a values file is shown on one line."""
+    return one_line(".".join(p.replace(".", "\\.") for p in path))
 
 
 @dataclass
