@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from gate.limits import DEFAULT_LIMITS, Limits
-from gate.model import CLUSTER_SCOPED_KINDS, RenderedObject, chart_file
+from gate.model import CLUSTER_SCOPED_KINDS, RenderedObject, chart_file, one_line
 from gate.yamlload import BadValueError, DocumentRefused, DuplicateKeyError, parse_document
 
 _DOC_START = re.compile(r"^---[ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE)
@@ -216,15 +216,17 @@ def _rendered_object(
     )
     # Plain manifests point at the file they came from; a rendering, at the template.
     source_file = context.file if context.chart is None else chart_file(context.chart, chunk.source)
+    # What names an object in findings and golden files is shown on one line: a name such
+    # as "web\n::error::x" (a YAML escape helm lets through) must not write gate's output.
     return RenderedObject(
         target=context.target,
         profile=context.profile,
-        api_version=str(body.get("apiVersion", "")),
-        kind=kind,
-        namespace=namespace,
-        name=str(metadata.get("name", "")),
+        api_version=one_line(str(body.get("apiVersion", ""))),
+        kind=one_line(kind),
+        namespace=one_line(namespace),
+        name=one_line(str(metadata.get("name", ""))),
         body=body,
-        source=chunk.source,
+        source=one_line(chunk.source),
         file=source_file,
         doc_index=doc_index,
         line=chunk.line,

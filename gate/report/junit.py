@@ -7,6 +7,7 @@ passing test case, so the suite is never empty.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from xml.etree import ElementTree as ET
 
@@ -61,4 +62,10 @@ def format_report(report: Report, style: Style) -> str:
     root.set("tests", str(total))
     root.set("failures", str(failures))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    text = ET.tostring(root, encoding="unicode")
+    # ElementTree escapes markup but passes characters XML 1.0 forbids; one would make
+    # the whole file unreadable to the CI that shows it.
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _NOT_XML.sub("\ufffd", text) + "\n"
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

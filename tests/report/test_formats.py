@@ -104,3 +104,27 @@ def test_github_annotations_point_at_the_line_and_escape() -> None:
     assert any(line.startswith("::warning ") for line in lines)
     assert not any("not pinned" in line for line in lines)  # exempted: no annotation
     assert lines[-1].startswith("::notice title=gate failed::1 errors")
+
+
+def test_junit_stays_xml_whatever_a_message_holds() -> None:
+    """Characters XML 1.0 forbids (a control character helm's error text could carry)
+    would make the whole file unreadable to the CI that shows it."""
+    odd = Finding(
+        Category.RENDER,
+        "render-failed",
+        Severity.ERROR,
+        "helm said \x01\x1b[2J and \ufffe",
+        target="web",
+        profile="prod",
+        file="charts/web",
+    )
+    report = Report(
+        passed=False,
+        exit_code=2,
+        summary=Summary(targets=1, profiles=1, objects=0, errors=1, warnings=0, drift=0),
+        findings=(odd,),
+        runs=(RunLine("web", "prod", 0, False),),
+    )
+    root = ET.fromstring(formatters()["junit"](report, Style()))
+    (failure,) = root.iter("failure")
+    assert failure.get("message") == "helm said \ufffd\ufffd[2J and \ufffd"
