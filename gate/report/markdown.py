@@ -7,6 +7,7 @@ was left out and how to see it all.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from gate.model import Finding, Severity, short_identity
@@ -46,15 +47,28 @@ def _drift_lines(findings: list[Finding]) -> list[str]:
 
 
 def _escape(text: str) -> str:
-    """Outside code blocks, `<nondeterministic>` would be read as an HTML tag."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text outside code blocks, shown as written: `<nondeterministic>` is no HTML tag, and
+    a rendered value such as `[sign in](https://...)` or `![](...)` is no link or image
+    in a comment the gate's bot posts."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN.sub(r"\\\g<0>", text)
+
+
+_MARKDOWN = re.compile(r"[\\`*_\[\]()!#|~]")
+
+
+def _code(text: str) -> str:
+    """An inline code span no backtick in `text` can close."""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}"
 
 
 def _problems(findings: list[Finding]) -> list[str]:
     return [
         f"- **{f.severity.value}** `{f.rule}`"
-        + (f" {short_identity(f.object)}" if f.object else "")
-        + (f" at `{f.path}`" if f.path else "")
+        + (f" {_escape(short_identity(f.object))}" if f.object else "")
+        + (f" at {_code(f.path)}" if f.path else "")
         + f": {_escape(f.message.splitlines()[0])}"
         for f in findings
         if f.drift is None and f.severity is not Severity.INFO and f.exempted is None
