@@ -40,7 +40,7 @@ from gate.golden_cache import GoldenDigests
 from gate.golden_files import golden_files, golden_path, read_golden, write_all
 from gate.helm import Helm
 from gate.limits import DEFAULT_LIMITS, Limits, allow_nesting
-from gate.model import Category, Finding, RenderedObject, Severity, chart_file
+from gate.model import Category, Finding, RenderedObject, Severity, chart_file, one_line
 from gate.normalize import digest, fingerprint, keyed, mask, normalize, sort_key, unstable_paths
 from gate.render import Rendering, may_be_random, render_all
 from gate.report import Report, RunLine, Summary
@@ -144,15 +144,16 @@ def split_rendering(rendering: Rendering, limits: Limits = DEFAULT_LIMITS) -> Sp
 
 
 def render_failed(target: str, profile: str, message: str, file: str, line: int | None) -> Finding:
-    """helm could not render, or what it rendered cannot be taken apart: exit 2."""
+    """helm could not render, or what it rendered cannot be taken apart: exit 2. helm's
+    words quote template names and content, so they are shown on one line."""
     return Finding(
         Category.RENDER,
         "render-failed",
         Severity.ERROR,
-        message,
+        one_line(message),
         target=target,
         profile=profile,
-        file=file,
+        file=one_line(file),
         line=line,
     )
 

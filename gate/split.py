@@ -227,7 +227,7 @@ def _rendered_object(
         name=one_line(str(metadata.get("name", ""))),
         body=body,
         source=one_line(chunk.source),
-        file=source_file,
+        file=one_line(source_file),
         doc_index=doc_index,
         line=chunk.line,
     )
