@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import resource
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from gate.chart import MAX_DEPTH, MAX_MEMBERS, read_chart
 from gate.checks.values.known import known_tree
 from gate.errors import GateError
 from gate.limits import DEFAULT_LIMITS, Limits, MiB
+from tests.bounds import measure
 from tests.conftest import REPO
 
 CHART_YAML = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
@@ -127,33 +126,20 @@ BOMBS = {
     "nested-fanout": (nested_fanout, "limits.archive_bytes"),
 }
 
-MEASURE = """
-import json, resource, sys, time
-resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # a regression fails, not the host
+# In a child process (tests/bounds.py), under a 2 GiB address-space cap, so that a
+# regression fails the test rather than the host; read_chart is cached, so untraced.
+READ_CHART = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 from pathlib import Path
 from gate.chart import read_chart
 from gate.errors import GateError
-start = time.monotonic()
-try:
-    read_chart(Path(sys.argv[1]))
-    error = None
-except GateError as exc:
-    error = exc.render()
-seconds = time.monotonic() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-print(json.dumps({"seconds": seconds, "peak_mib": peak / 1024, "error": error}))
-"""
-
-
-# Linux hands a process's peak resident size on to the program it execs (and a forked
-# child starts from its parent's), so a child of pytest would report pytest's own
-# hundreds of MiB as its ru_maxrss. A small go-between makes the number the reader's own.
-THROUGH = """
-import subprocess, sys
-done = subprocess.run([sys.executable, "-c", *sys.argv[1:]], capture_output=True, text=True)
-sys.stdout.write(done.stdout)
-sys.stderr.write(done.stderr)
-sys.exit(done.returncode)
+def refused():
+    try:
+        read_chart(Path("chart"))
+    except GateError as exc:
+        return exc.render()
+    return None
 """
 
 
@@ -163,23 +149,15 @@ def test_an_archive_bomb_is_refused_fast_and_small(tmp_path: Path, kind: str) ->
     chart = top(tmp_path / "chart")
     write(chart, {"charts/sub-0.1.0.tgz": build()})
     assert (chart / "charts" / "sub-0.1.0.tgz").stat().st_size < 4_000_000
-    done = subprocess.run(
-        [sys.executable, "-c", THROUGH, MEASURE, "chart"],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    measured = json.loads(done.stdout)
-    print(f"{kind}: {measured['seconds']:.3f} s, peak {measured['peak_mib']:.0f} MiB")
-    assert measured["error"] is not None
-    assert measured["error"].startswith("chart/charts/sub-0.1.0.tgz: ")  # relative as given
-    assert key in measured["error"]
-    assert measured["seconds"] < 2
-    assert measured["peak_mib"] < 200
+    measured = measure("refused()", setup=READ_CHART, timeout=60, traced=False, cwd=tmp_path)
+    error = measured.value()
+    peak_mib = measured.resident_bytes / 2**20
+    print(f"{kind}: {measured.seconds:.3f} s, peak {peak_mib:.0f} MiB")
+    assert error is not None
+    assert error.startswith("chart/charts/sub-0.1.0.tgz: ")  # relative as given
+    assert key in error
+    assert measured.seconds < 2
+    assert peak_mib < 200
 
 
 # --- the limits, their messages, and the archives helm writes ------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from gate.checks.policies.quantity import parse_quantity
-from tests.checks.policies.bounds import measure
+from tests.bounds import measure
 
 MiB = 1024 * 1024
 INT64_MAX = 2**63 - 1

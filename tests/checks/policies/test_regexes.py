@@ -13,12 +13,12 @@ from gate.checks.policies.loader import load_policies
 from gate.config import Override
 from gate.errors import GateError
 from gate.regexes import MAX_PATTERN_CHARS, compile_regex
-from tests.checks.policies.bounds import measure
+from tests.bounds import measure
 
 MiB = 1024 * 1024
 HOSTILE = "a" * 5000 + "b"  # ^(a|aa)+$ backtracks through Fibonacci(5000) ways in Python's re
 
-# Runs in a child process (tests.checks.policies.bounds.measure): loads POLICY from a
+# Runs in a child process (tests.bounds.measure): loads POLICY from a
 # file, checks OBJECT with PARAMS (None: the policy's own), returns the findings or the
 # GateError that stopped the check.
 _RUN = """
