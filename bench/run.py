@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["golden.py", "schema.py", "values.py", "check.py"]
+BENCHES = ["golden.py", "schema.py", "values.py", "check.py", "hostile.py"]
 
 
 def main() -> int:
