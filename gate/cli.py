@@ -17,7 +17,6 @@ from gate import __version__
 from gate.checks.policies.loader import load_policies
 from gate.config import GateConfig, default_config, load_config, with_kube_version
 from gate.errors import GateError
-from gate.golden_files import golden_update_stops_cleanly
 from gate.helm import Helm, find_helm
 from gate.init import write_starter
 from gate.normalize import normalize
@@ -269,11 +268,7 @@ def check(
     pairs = select(config, targets, profiles)
     progress = Progress(len(pairs) + len(gate.twice(pairs)), enabled=not common.quiet)
     try:
-        if update_golden:
-            with golden_update_stops_cleanly():
-                report, writes = gate.check(helm, pairs, common.jobs, progress, update_golden)
-        else:
-            report, writes = gate.check(helm, pairs, common.jobs, progress)
+        report, writes = gate.check(helm, pairs, common.jobs, progress, update_golden)
     finally:
         progress.close()
     write_reports(report, common, config.fence)
@@ -345,9 +340,7 @@ def golden() -> None:
 def golden_update(common: Common, targets: tuple[str, ...], profiles: tuple[str, ...]) -> None:
     """Rewrite golden files from today's rendering (atomically; others are left alone)."""
     config, gate = common.gate()
-    with golden_update_stops_cleanly():
-        splits = gate.render(common.helm(), select(config, targets, profiles), common.jobs)
-        writes = gate.write_golden(splits)
+    writes = gate.update_golden(common.helm(), select(config, targets, profiles), common.jobs)
     _say_writes(writes, common.quiet, err=False)
     if not common.quiet:
         changed = sum(1 for w in writes if w.status != "unchanged")

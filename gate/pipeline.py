@@ -37,7 +37,13 @@ from gate.checks.values import (
 from gate.config import GateConfig, Profile, Target, did_you_mean
 from gate.errors import GateError
 from gate.golden_cache import GoldenDigests
-from gate.golden_files import golden_files, golden_path, read_golden, write_all
+from gate.golden_files import (
+    golden_files,
+    golden_path,
+    golden_update_stops_cleanly,
+    read_golden,
+    write_all,
+)
 from gate.helm import Helm
 from gate.limits import DEFAULT_LIMITS, Limits, allow_nesting
 from gate.model import Category, Finding, RenderedObject, Severity, chart_file, one_line
@@ -347,6 +353,24 @@ class Gate:
     ) -> tuple[Report, list[GoldenWrite]]:
         """The pre-merge gate; with `update_golden`, golden files are rewritten
         (when everything rendered) instead of compared."""
+        if update_golden:
+            with golden_update_stops_cleanly():
+                return self._check(helm, pairs, jobs, on_done, update_golden)
+        return self._check(helm, pairs, jobs, on_done, update_golden)
+
+    def update_golden(self, helm: Helm, pairs: Sequence[Pair], jobs: int) -> list[GoldenWrite]:
+        """`gate golden update`: render and rewrite, all or none."""
+        with golden_update_stops_cleanly():
+            return self.write_golden(self.render(helm, pairs, jobs))
+
+    def _check(
+        self,
+        helm: Helm,
+        pairs: Sequence[Pair],
+        jobs: int,
+        on_done: Callable[[Rendering], None] | None,
+        update_golden: bool,
+    ) -> tuple[Report, list[GoldenWrite]]:
         splits = self.render(helm, pairs, jobs, on_done)
         findings = [s.failure for s in splits if s.failure is not None]
         for split in splits:
