@@ -67,6 +67,10 @@ class ChartFiles:
     schema: Any
     templates: tuple[str, ...]
     subcharts: tuple[ChartFiles, ...]
+    # The path inside the chart of each of `templates`, in the same order
+    # ("templates/_helpers.tpl"): helm renders the files whose name does not start with
+    # `_`, and a finding about a template names it.
+    template_names: tuple[str, ...] = ()
 
     def all_templates(self) -> Iterator[str]:
         """Its templates and every subchart's, at any depth."""
@@ -121,6 +125,7 @@ def _from_mapping(
         schema=_json(files.get("values.schema.json")),
         templates=tuple(text for path, text in files.items() if path.startswith("templates/")),
         subcharts=tuple(subcharts),
+        template_names=tuple(path for path in files if path.startswith("templates/")),
     )
 
 
