@@ -72,6 +72,14 @@ class ChartFiles:
     # `_`, and a finding about a template names it.
     template_names: tuple[str, ...] = ()
 
+    def named_templates(self) -> Iterator[tuple[str, str]]:
+        """(path inside the chart, text) of each template; a chart built in a test
+        without names gets `templates/template-N.yaml`."""
+        names = self.template_names or tuple(
+            f"templates/template-{number}.yaml" for number in range(len(self.templates))
+        )
+        yield from zip(names, self.templates, strict=True)
+
     def all_templates(self) -> Iterator[str]:
         """Its templates and every subchart's, at any depth."""
         yield from self.templates

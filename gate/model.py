@@ -82,6 +82,20 @@ def short_identity(identity: str) -> str:
 
 
 @dataclass(frozen=True)
+class ValuesCoverage:
+    """How much of one profile's values the values analysis could check: `analysed` of
+    the `keys` it sets sit where gate knows which keys a chart takes; the others sit in
+    `free_form` subtrees (dotted path, keys set below it), which take any key. `unread`
+    names the places where a template hands the whole values to something gate cannot
+    follow (`templates/x.yaml:12 toYaml`): only the confirming renders speak for them."""
+
+    keys: int
+    analysed: int
+    free_form: tuple[tuple[str, int], ...] = ()
+    unread: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RenderedObject:
     """One Kubernetes object out of a rendered stream.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +46,15 @@ from gate.golden_files import (
 )
 from gate.helm import Helm
 from gate.limits import DEFAULT_LIMITS, Limits, allow_nesting
-from gate.model import Category, Finding, RenderedObject, Severity, chart_file, one_line
+from gate.model import (
+    Category,
+    Finding,
+    RenderedObject,
+    Severity,
+    ValuesCoverage,
+    chart_file,
+    one_line,
+)
 from gate.normalize import digest, fingerprint, keyed, mask, normalize, sort_key, unstable_paths
 from gate.render import Rendering, may_be_random, render_all
 from gate.report import Report, RunLine, Summary
@@ -171,11 +179,19 @@ def _template_line(obj: RenderedObject, path: Concrete) -> int | None:
     return template_line(obj.file, path, obj.source_index)
 
 
-def run_line(split: Split) -> RunLine:
+def run_line(
+    split: Split, coverage: Mapping[tuple[str, str], ValuesCoverage | None] | None = None
+) -> RunLine:
     rendering = split.rendering
-    return RunLine(
-        rendering.target.name, rendering.profile.name, len(split.objects), split.failure is None
-    )
+    target, profile = rendering.target.name, rendering.profile.name
+    values = (coverage or {}).get((target, profile))
+    return RunLine(target, profile, len(split.objects), split.failure is None, values)
+
+
+def run_lines(splits: Sequence[Split], analyses: Sequence[Analysis]) -> list[RunLine]:
+    """The run lines, each with the values coverage of its pair when the analysis ran."""
+    coverage = {(a.target, a.profile): a.coverage for a in analyses}
+    return [run_line(split, coverage) for split in splits]
 
 
 @dataclass(frozen=True)
@@ -383,7 +399,8 @@ class Gate:
         elif self.golden_active:
             findings += self.golden_findings(splits)
         label = f"{helm.version} ({helm.path})"
-        return self.finish(findings, [run_line(s) for s in splits], label), writes
+        # The values coverage is `gate values`' to show; a check reports its findings only.
+        return self.finish(findings, run_lines(splits, ()), label), writes
 
     # --- values -------------------------------------------------------------------------
 
@@ -440,7 +457,7 @@ class Gate:
         findings = [s.failure for s in splits if s.failure is not None]
         found, analyses = self.values_findings(helm, splits, jobs, no_effect)
         label = f"{helm.version} ({helm.path})"
-        return self.finish(findings + found, [run_line(s) for s in splits], label), analyses
+        return self.finish(findings + found, run_lines(splits, analyses), label), analyses
 
     def diff(self, helm: Helm, pairs: Sequence[Pair], jobs: int) -> Report:
         """Only the golden comparison: what `gate diff` shows."""

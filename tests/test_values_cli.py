@@ -233,7 +233,7 @@ def test_the_fixed_profiles_have_no_unknown_keys(helm_path: str) -> None:
     assert rule(document, "values-unknown-key") == []
 
 
-def test_free_form_maps_and_global(helm_path: str, tmp_path: Path) -> None:
+def test_free_form_maps_take_any_key_and_global_none(helm_path: str, tmp_path: Path) -> None:
     values = write(
         tmp_path,
         "values.yaml",
@@ -264,8 +264,14 @@ postgresql:
 """,
     )
     code, document = values_json(config(tmp_path, {"p": [values.name]}), helm_path)
-    assert rule(document, "values-unknown-key") == []
-    assert code == 0
+    # Free-form maps take any key; `global` is no exception (DESIGN, "Values keys"): a
+    # global key that no chart reads is as ignored as any other.
+    assert sorted(f["path"] for f in rule(document, "values-unknown-key")) == [
+        "backstage.global.team",
+        "global.anything",
+        "global.imageRegistry",
+    ]
+    assert code == 1
 
 
 def test_keys_only_documented_as_comments(helm_path: str, tmp_path: Path) -> None:
@@ -351,7 +357,13 @@ def test_values_report_has_the_shape_of_check(helm_path: str) -> None:
     args = ["--config", "examples/incident/gate.yaml", "--helm", helm_path, "--format", "json"]
     values = report(gate("values", *args))
     check = report(gate("check", *args))
-    assert values.keys() == check.keys() == {"version", "passed", "summary", "findings"}
+    assert values.keys() == check.keys() == {"version", "passed", "summary", "findings", "runs"}
+    # DESIGN "JSON report": every pair checked; `gate values` adds its coverage
+    assert [(r["target"], r["profile"], r["rendered"]) for r in check["runs"]] == [
+        ("backstage", "prod", True)
+    ]
+    assert "values" not in check["runs"][0]
+    assert values["runs"][0]["values"]["keys"] >= values["runs"][0]["values"]["analysed"] > 0
     assert values["version"] == check["version"] == 1
     assert values["summary"].keys() == check["summary"].keys()
     assert values["summary"]["errors"] == 5
@@ -473,3 +485,62 @@ def test_numbers_that_reach_the_rendering_cost_only_the_marker_render(
     )
     assert report_.findings == ()
     assert analysis.renders == 1
+
+
+IDIOMS = FIXTURES / "values-idioms"
+# (written path, suggested path) of each misspelt key in values-typos.yaml
+IDIOM_TYPOS = {
+    "global.postgresql.auth.existingSecert": "global.postgresql.auth.existingSecret",
+    "grafana\\.ini.paths.dta": "grafana\\.ini.paths.data",
+    "automountServiceAcountToken": "automountServiceAccountToken",
+    "controller.maxUnavailible": "controller.maxUnavailable",
+    "ingress.hots": "ingress.host",
+    "service.prot": "service.port",
+    "health.probe.timeoutSecond": "health.probe.timeoutSeconds",
+    "metrics.selfMonitor.enabeld": "metrics.selfMonitor.enabled",
+}
+
+
+def test_keys_read_through_real_chart_idioms(helm_path: str, tmp_path: Path) -> None:
+    """Issue 11: each way real charts read values (parenthesised chains, get, hasKey,
+    index, dig, variables, dicts handed to named templates, with, range, tpl) makes the
+    keys it reads known, and a typo beside each is still reported, with the key meant."""
+    path = config(
+        tmp_path, {"read": ["values-read.yaml"], "typos": ["values-typos.yaml"]}, IDIOMS
+    )
+    code, document = values_json(path, helm_path)
+    found = rule(document, "values-unknown-key")
+    assert [f["path"] for f in found if f["profile"] == "read"] == []
+    typos = {f["path"]: f for f in found if f["profile"] == "typos"}
+    assert {p: f.get("suggestion") for p, f in typos.items()} == IDIOM_TYPOS
+    file = IDIOMS / "values-typos.yaml"
+    assert typos["ingress.hots"]["line"] == line_of(file, "hots:")
+    assert typos["global.postgresql.auth.existingSecert"]["line"] == line_of(file, "existingSecert")
+    assert code == 1
+    # `gate values` says how much it could check, and where it could not read
+    runs = {run["profile"]: run for run in document["runs"]}
+    read = runs["read"]["values"]
+    assert read["keys"] == 13
+    assert read["free_form"] == {"podLabels": 1}  # ranged over: any key is a label
+    assert read["analysed"] == 12
+    assert any(place.startswith("tpl ") for place in read["unread"])
+
+
+def test_the_official_backstage_idiom_does_not_blind_the_analysis(
+    helm_path: str, tmp_path: Path
+) -> None:
+    """The incident on a chart that reads `((((.Values).global).postgresql).auth)` the
+    way the official Backstage chart does (charts-under-test reproduces that helper):
+    every mis-nested key is still reported, with the key meant."""
+    misnested = write(
+        tmp_path,
+        "values.yaml",
+        "backstage:\n"
+        + "".join(f"  {key}:\n    a: 1\n" for key in ["image", *MISNESTED]),
+    )
+    code, document = values_json(config(tmp_path, {"prod": [misnested.name]}), helm_path)
+    found = {f["path"]: f["suggestion"] for f in rule(document, "values-unknown-key")}
+    assert found == {
+        f"backstage.{key}": f"backstage.backstage.{key}" for key in ["image", *MISNESTED]
+    }
+    assert code == 1

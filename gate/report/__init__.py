@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import click
 
-from gate.model import Finding
+from gate.model import Finding, ValuesCoverage
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class RunLine:
     profile: str
     objects: int
     rendered: bool
+    values: ValuesCoverage | None = None  # when the values analysis ran
 
 
 @dataclass(frozen=True)

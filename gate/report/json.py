@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from gate.model import Finding
-from gate.report import Report, Style
+from gate.report import Report, RunLine, Style
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -29,6 +29,24 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     return data
 
 
+def run_dict(run: RunLine) -> dict[str, Any]:
+    """One target x profile checked; `values` when the values analysis ran (gate values)."""
+    data: dict[str, Any] = {
+        "target": run.target,
+        "profile": run.profile,
+        "objects": run.objects,
+        "rendered": run.rendered,
+    }
+    if run.values is not None:
+        data["values"] = {
+            "keys": run.values.keys,
+            "analysed": run.values.analysed,
+            "free_form": {path: count for path, count in run.values.free_form},
+            "unread": list(run.values.unread),
+        }
+    return data
+
+
 def format_report(report: Report, style: Style) -> str:
     summary = report.summary
     document = {
@@ -43,5 +61,6 @@ def format_report(report: Report, style: Style) -> str:
             "drift": summary.drift,
         },
         "findings": [finding_dict(f) for f in report.findings],
+        "runs": [run_dict(run) for run in report.runs],
     }
     return json.dumps(document, indent=2) + "\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from gate.model import Finding, Severity
+from gate.model import Finding, Severity, ValuesCoverage
 from gate.report import Report, RunLine, Style, paint, plural
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -56,6 +56,24 @@ def _run_header(run: RunLine, findings: list[Finding], style: Style) -> str:
     )
 
 
+def _listed(items: list[str], most: int) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def _coverage(coverage: ValuesCoverage) -> list[str]:
+    lines = [f"  values: {coverage.analysed} of {plural(coverage.keys, 'key')} checked key by key"]
+    if coverage.free_form:
+        free = [f"{path} ({count})" for path, count in coverage.free_form]
+        lines.append(f"          free-form, any key taken: {_listed(free, 5)}")
+    if coverage.unread:
+        lines.append(
+            "          whole values handed to what gate cannot follow (the renders decide): "
+            + _listed(list(coverage.unread), 3)
+        )
+    return lines
+
+
 def format_report(report: Report, style: Style) -> str:
     grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in report.findings:
@@ -68,6 +86,8 @@ def format_report(report: Report, style: Style) -> str:
             if not findings and run.rendered:
                 continue
         out.append(_run_header(run, findings, style))
+        if run.values is not None and not style.quiet:
+            out += _coverage(run.values)
         for finding in findings:
             out += _finding(finding, style)
     for (target, profile), findings in grouped.items():  # gate.yaml-level findings

@@ -33,12 +33,13 @@ from gate.checks.values.known import (
     Known,
     ValuesPath,
     chart_defaults,
-    known_tree,
+    chart_knowledge,
 )
+from gate.checks.values.reads import Reads
 from gate.checks.values.settings import SET, Key, ProfileValues, set_path
 from gate.config import Profile, Target
 from gate.limits import DEFAULT_LIMITS, Limits
-from gate.model import Category, Finding, Severity, one_line
+from gate.model import Category, Finding, Severity, ValuesCoverage, one_line
 
 # A rendering as the analysis sees it: its fingerprint (None when helm failed) and text.
 Rendered = tuple[frozenset[tuple[str, str]] | None, str]
@@ -51,15 +52,16 @@ _NUMBER_BASE = 987_000
 _NUMBER_MARK = re.compile(r"(?<![\d.])987(\d{3})(?![\d.])")
 
 
-_KNOWN_TREES: dict[Path, Known] = {}
+_KNOWLEDGE: dict[Path, tuple[Known, Reads]] = {}
 
 
-def known_tree_of(folder: Path, chart: ChartFiles) -> Known:
-    """The known tree of a chart, built once per process (every profile shares it, as
-    `read_chart` shares the chart's files); callers copy before they add to it."""
-    if folder not in _KNOWN_TREES:
-        _KNOWN_TREES[folder] = known_tree(chart)
-    return _KNOWN_TREES[folder]
+def knowledge_of(folder: Path, chart: ChartFiles) -> tuple[Known, Reads]:
+    """The known tree of a chart and what its template reading could not follow, built
+    once per process (every profile shares them, as `read_chart` shares the chart's
+    files); callers copy the tree before they add to it."""
+    if folder not in _KNOWLEDGE:
+        _KNOWLEDGE[folder] = chart_knowledge(chart)
+    return _KNOWLEDGE[folder]
 
 
 def dotted(path: ValuesPath) -> str:
@@ -69,12 +71,15 @@ def dotted(path: ValuesPath) -> str:
 
 @dataclass
 class Analysis:
-    """The findings of one target x profile, and what it cost."""
+    """The findings of one target x profile, what it cost, and how much it could check."""
 
     findings: list[Finding] = field(default_factory=list)
     renders: int = 0
     keys: int = 0
+    target: str = ""
+    profile: str = ""
     not_analysed: list[str] = field(default_factory=list)
+    coverage: ValuesCoverage | None = None
 
 
 class ValuesAnalysis:
@@ -93,7 +98,8 @@ class ValuesAnalysis:
         self.target, self.profile = target, profile
         self.values = ProfileValues(profile, config_file, limits)
         self.chart = chart
-        self.known: Known = known_tree_of(target.chart, chart).copy()
+        known, self.reads = knowledge_of(target.chart, chart)
+        self.known: Known = known.copy()
         for path in free_form:
             self.known.add(set_path(path), free=True)
         self.baseline = baseline
@@ -101,7 +107,9 @@ class ValuesAnalysis:
         self.budget = budget
         # Renders by input: ("without" | "changed", the keys).
         self.cache: dict[tuple[str, frozenset[Key]], frozenset[tuple[str, str]] | None] = {}
-        self.result = Analysis(keys=len(self.values.all_leaves()))
+        self.result = Analysis(
+            keys=len(self.values.all_leaves()), target=target.name, profile=profile.name
+        )
         self._folder: Path | None = None
 
     # --- renders ------------------------------------------------------------------------
@@ -168,21 +176,80 @@ class ValuesAnalysis:
     # --- unknown keys -------------------------------------------------------------------
 
     def unknown_candidates(self) -> list[Key]:
+        """Keys no chart declares or reads; on the way, the keys that sit below a
+        free-form subtree (self.in_free_form, with that subtree's path)."""
         candidates: list[Key] = []
-
-        def walk(key: Key) -> None:
-            for child in self.values.children(key):
-                depth = self.known.knows(child.path)
-                if depth < len(child.path):
-                    candidates.append(child)
-                    continue
-                node = self.known.node(child.path)
-                if node is not None and not node.free:
-                    walk(child)
-
-        for index in self.values.indexes():
-            walk(Key(index, ()))
+        self.in_free_form: list[tuple[Key, ValuesPath]] = []
+        # Depth first, in the order the files write the keys: a stack of iterators.
+        pending = [iter(self.values.children(Key(i, ()))) for i in reversed(self.values.indexes())]
+        while pending:
+            child = next(pending[-1], None)
+            if child is None:
+                pending.pop()
+            elif self.known.knows(child.path) < len(child.path):
+                candidates.append(child)
+            elif (free := self.known.free_ancestor(child.path)) is not None:
+                self.in_free_form.append((child, free))
+            else:
+                pending.append(iter(self.values.children(child)))
         return candidates
+
+    def coverage(self) -> ValuesCoverage:
+        """How many of the keys the profile sets the analysis could decide on."""
+        below: dict[ValuesPath, int] = {}
+        for key, free in self.in_free_form:
+            if free == key.path and not self.values.children(key):
+                continue  # a value, not a map: nothing below it to check
+            below[free] = below.get(free, 0) + sum(1 for _ in self.values.leaves(key))
+        places: dict[str, list[str]] = {}  # how -> where, in the order met
+        for note in self.reads.unread:
+            if note.path is None:
+                where = f"{note.file}:{note.line}" if note.line else note.file
+                places.setdefault(note.how, []).append(where)
+        unread = [
+            f"{how} at {wheres[0]}" + (f" and {len(wheres) - 1} more" if len(wheres) > 1 else "")
+            for how, wheres in places.items()
+        ]
+        keys = len(self.values.all_leaves())
+        return ValuesCoverage(
+            keys=keys,
+            analysed=keys - sum(below.values()),
+            free_form=tuple((dotted(path), count) for path, count in sorted(below.items())),
+            unread=tuple(one_line(place) for place in unread),
+        )
+
+    def in_free_form_elsewhere(self) -> None:
+        """Never blind (issue 11): a key set below a free-form subtree, that a chart
+        declares elsewhere with the same keys (one level deeper or shallower, as in the
+        incident), and that changes nothing when taken out or changed, is reported as
+        having no effect, with the path the author most likely meant."""
+        suggester = Suggester(self.known)
+        suggested: dict[Key, str] = {}
+        for key, free in self.in_free_form:
+            if self.known.declares(key.path):
+                continue  # the chart names this key itself: it is meant to be here
+            meant = suggester.elsewhere(key.path, len(free))
+            if meant is not None:
+                suggested[key] = meant
+        removable = self.without_effect(sorted(suggested, key=_order))
+        for key in self.without_effect(removable, how="changed"):
+            file, line = self.values.location(key)
+            self.result.findings.append(
+                Finding(
+                    Category.VALUES,
+                    "values-no-effect",
+                    Severity.WARNING,
+                    f"{dotted(key.path)} sits in a free-form map gate cannot check key by "
+                    "key, and taking it out or changing it leaves the rendering unchanged; "
+                    f"did you mean {suggested[key]}?",
+                    target=self.target.name,
+                    profile=self.profile.name,
+                    path=dotted(key.path),
+                    file=file,
+                    line=line,
+                    suggestion=suggested[key],
+                )
+            )
 
     def unknown_keys(self) -> list[Key]:
         # Taking a key out changes nothing when its value equals what the chart would use
@@ -312,6 +379,8 @@ class ValuesAnalysis:
     def run(self, no_effect: bool) -> Analysis:
         try:
             unknown = self.unknown_keys()
+            self.in_free_form_elsewhere()
+            self.result.coverage = self.coverage()
             if no_effect:
                 self.no_effect(unknown)
         finally:  # the variants hold copies of the user's values, secrets included
@@ -442,6 +511,31 @@ class Suggester:
 
     def suggest(self, path: ValuesPath) -> str | None:
         return self._deeper(path) or self._shallower(path) or self._respelled(path)
+
+    def elsewhere(self, path: ValuesPath, free_depth: int) -> str | None:
+        """For a key below the free-form node `path[:free_depth]`: a path the charts
+        declare (no free-form node on the way) that ends with the same keys, with one key
+        inserted or dropped above the free-form node."""
+        known, tail = self.known, path[free_depth:]
+        for depth in range(min(free_depth, len(path) - 1), -1, -1):
+            node = known.node(path[:depth])
+            if node is None:
+                continue
+            for name in node.children:
+                if name in _NEVER_SUGGESTED or name == path[depth]:
+                    continue
+                if not self._spend(1):
+                    return None
+                candidate = (*path[:depth], name, *path[depth:])
+                if known.declares(candidate):
+                    return dotted(candidate)
+        for depth in range(free_depth):
+            if not self._spend(1):
+                return None
+            candidate = (*path[:depth], *path[depth + 1 : free_depth], *tail)
+            if candidate and candidate[0] not in _NEVER_SUGGESTED and known.declares(candidate):
+                return dotted(candidate)
+        return None
 
     def _spend(self, count: int) -> bool:
         if count > self.left:

@@ -202,8 +202,6 @@ podAnnotations:
 probe:
   delay: 120
   anything: 1
-global:
-  registry: example.com
 """
 
 MISNESTED = """\
@@ -324,13 +322,16 @@ def test_a_render_that_fails_without_a_key_is_not_a_confirmation(tmp_path: Path)
     assert helm.renders == 1
 
 
-def test_values_passed_whole_to_a_template_cost_no_render(tmp_path: Path) -> None:
+def test_values_passed_whole_leave_the_verdict_to_the_render(tmp_path: Path) -> None:
+    """`toYaml .Values` never makes the whole chart free-form (issue 11): the keys are
+    candidates, and the one confirming render shows that they reach the output."""
     files = chart(template="{{ .Values | toYaml }}")
-    assert known_tree(files).free
+    assert not known_tree(files).free
     prof = profile(tmp_path, "anything:\n  at: all\n")
-    values, helm = analysis(tmp_path, prof, files=files)
+    helm = FakeHelm(templates=lambda values: {"v1/ConfigMap/default/all": values})
+    values, _ = analysis(tmp_path, prof, files=files, helm=helm)
     assert values.run(no_effect=False).findings == []
-    assert helm.renders == 0
+    assert helm.renders == 1
 
 
 def test_the_incident_shape_suggests_the_dependency_key(tmp_path: Path) -> None:

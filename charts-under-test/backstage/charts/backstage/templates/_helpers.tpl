@@ -57,3 +57,15 @@ registry/repository@digest when a digest is set, else registry/repository:tag.
 {{- define "backstage.image" -}}
 {{- include "backstage.imageRef" .Values.backstage.image }}
 {{- end }}
+
+{{/*
+The database Secret a user names, as the official Backstage chart reads it:
+the parenthesised form is nil-safe when `global` or `postgresql` is absent.
+*/}}
+{{- define "backstage.postgresql.existingSecret" -}}
+{{- if ((((.Values).global).postgresql).auth).existingSecret }}
+{{- tpl .Values.global.postgresql.auth.existingSecret $ -}}
+{{- else if (((.Values).postgresql).auth).existingSecret }}
+{{- tpl .Values.postgresql.auth.existingSecret $ -}}
+{{- end -}}
+{{- end }}
