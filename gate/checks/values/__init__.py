@@ -225,7 +225,12 @@ class ValuesAnalysis:
         having no effect, with the path the author most likely meant."""
         suggester = Suggester(self.known)
         suggested: dict[Key, str] = {}
-        for key, free in self.in_free_form:
+        below = [
+            (child, free)
+            for key, free in self.in_free_form
+            for child in (self.values.children(key) if key.path == free else [key])
+        ]
+        for key, free in below:
             if self.known.declares(key.path):
                 continue  # the chart names this key itself: it is meant to be here
             meant = suggester.elsewhere(key.path, len(free))

@@ -343,6 +343,56 @@ def test_the_incident_shape_suggests_the_dependency_key(tmp_path: Path) -> None:
     assert suggest(tree, ("backstage", "startupProbe")) == "backstage.backstage.startupProbe"
 
 
+INCIDENT_DEFAULTS: Values = {"backstage": {"backstage": {"startupProbe": {"delay": 2}}}}
+
+
+def incident_chart(values: Values) -> Objects:
+    probe = values["backstage"]["backstage"]["startupProbe"]
+    extra = values["backstage"].get("extra", {})
+    return {"apps/v1/Deployment/default/web": {"probe": probe, "extra": extra}}
+
+
+@pytest.mark.parametrize(
+    ("written", "meant", "reported"),
+    [
+        ("backstage:\n  startupProbe:\n    delay: 120\n", "backstage.backstage.startupProbe", True),
+        # the same place, but the chart renders it: not reported
+        ("backstage:\n  extra:\n    delay: 120\n", None, False),
+        # below the free-form map, but no declared path ends with these keys
+        ("backstage:\n  unheardOf:\n    delay: 120\n", None, False),
+    ],
+)
+def test_a_key_in_a_free_form_map_that_belongs_elsewhere_is_never_silent(
+    tmp_path: Path, written: str, meant: str | None, reported: bool
+) -> None:
+    """Issue 11, "never blind": where the static reading gave up (here gate.yaml makes
+    `backstage` free-form), a key the charts declare one level deeper that changes
+    nothing is still reported, as values-no-effect with the key meant."""
+    files = chart(
+        template="{{ toYaml .Values.backstage.backstage.startupProbe }}"
+        "{{ toYaml .Values.backstage.extra }}",
+        defaults=INCIDENT_DEFAULTS,
+    )
+    helm = FakeHelm(templates=incident_chart, defaults=INCIDENT_DEFAULTS)
+    values, _ = analysis(
+        tmp_path, profile(tmp_path, written), helm=helm, free_form=["backstage"], files=files
+    )
+    result = values.run(no_effect=False)
+    found = by_path(result)
+    assert "values-unknown-key" not in {f.rule for f in found.values()}
+    if reported:
+        (finding,) = found.values()
+        assert finding.rule == "values-no-effect"
+        assert finding.severity is Severity.WARNING
+        assert finding.suggestion == meant
+        assert finding.line == 2
+    else:
+        assert found == {}
+    assert result.coverage is not None
+    assert result.coverage.analysed == 0
+    assert result.coverage.free_form == (("backstage", 1),)
+
+
 # --- no effect ----------------------------------------------------------------------------
 
 DEAD = """\
