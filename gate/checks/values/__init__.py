@@ -210,6 +210,11 @@ class ValuesAnalysis:
             f"{how} at {wheres[0]}" + (f" and {len(wheres) - 1} more" if len(wheres) > 1 else "")
             for how, wheres in places.items()
         ]
+        if not self.reads.complete:  # what the templates read past the budget is unknown
+            unread.insert(0, "the template reading stopped at its budget of steps")
+        unread += [
+            f"{file}:{line} does not parse ({why})" for file, line, why in self.reads.unparsed
+        ]
         keys = len(self.values.all_leaves())
         return ValuesCoverage(
             keys=keys,

@@ -62,9 +62,10 @@ class Subtree:
 
 @dataclass(frozen=True)
 class Dictionary:
-    """`dict "k" v ...` built in a template."""
+    """`dict "k" v ...` built in a template. `depth` counts the dicts nested in it."""
 
     items: tuple[tuple[str, Value], ...]
+    depth: int = field(default=1, compare=False)
 
     def get(self, key: str) -> Value:
         found = [value for name, value in self.items if name == key]
@@ -91,8 +92,16 @@ NOTHING: Value = frozenset()
 MOST_POSSIBILITIES = 32
 # Steps of one chart's reading: real charts take tens of thousands. Past it the reading
 # stops and says so; the confirming renders still guard every finding.
-STEP_BUDGET = 3_000_000
+STEP_BUDGET = 1_000_000
 DEEPEST_CALLS = 64  # `include` inside `include`, as Go's own exec limit (100000) is far off
+# Dicts inside dicts a value may hold (bitnami's helpers nest two or three); deeper ones
+# are cut, so that a template passing `(dict "p" .)` down a chain of defines cannot grow
+# a value, and the cost of comparing it, without end.
+DEEPEST_DICT = 6
+# Distinct arguments one named template is run with: bitnami's `common.tplvalues.render`
+# meets several hundred in a big chart. Past it the reading is incomplete, never
+# exponential.
+MOST_ARGUMENTS = 4096
 
 
 def _union(values: Iterable[Value]) -> Value:
@@ -247,6 +256,7 @@ class TemplateReader:
         self.defines: dict[str, dict[tuple[Node, ...], str]] = {}
         self.done: set[tuple[str, Value]] = set()
         self.calls: list[str] = []
+        self.arguments: dict[str, int] = {}  # distinct arguments each define was run with
         self.steps = 0
         self.file = ""  # the template being read, for Unread notes
         self.noted: set[Unread] = set()  # a helper called a hundred times is noted once
@@ -368,6 +378,11 @@ class TemplateReader:
         key = (name, argument)
         if key in self.done or len(self.calls) >= DEEPEST_CALLS:
             return
+        runs = self.arguments.get(name, 0)
+        if runs >= MOST_ARGUMENTS:
+            self.reads.complete = False
+            return
+        self.arguments[name] = runs + 1
         self.done.add(key)
         caller = self.file
         self.calls.append(name)
@@ -527,17 +542,14 @@ class TemplateReader:
         if name == "pick":
             if not values:
                 return NOTHING
-            picked = []
-            for key in values[1:]:
-                for text in _texts(key) or ():
-                    picked.append((text, self.field(values[0], text)))
-            return frozenset({Dictionary(tuple(picked))})
+            picked = [
+                (text, self.field(values[0], text))
+                for key in values[1:]
+                for text in _texts(key) or ()
+            ]
+            return frozenset({_from_items(picked)})
         if name in _BUILD_DICT:
-            pairs: list[tuple[str, Value]] = []
-            for key, value in zip(values[::2], values[1::2], strict=False):
-                for text in _texts(key) or ():
-                    pairs.append((text, value))
-            return frozenset({Dictionary(tuple(pairs))})
+            return frozenset({_dictionary(values)})
         if name in _BUILD_LIST:
             return frozenset({Items(_union(values))})
         if name in ("set", "unset"):
@@ -568,7 +580,7 @@ class TemplateReader:
                     if name == "unset" or len(values) < 3
                     else tuple((key, values[2]) for key in keys)
                 )
-                changed.append(Dictionary(kept + added))
+                changed.append(_from_items(kept + added))
             else:
                 changed.append(atom)
         result = frozenset(changed)
@@ -576,6 +588,27 @@ class TemplateReader:
         if isinstance(target, Variable) and not target.names:
             scope.assign(target.name, result)
         return result
+
+
+def _dictionary(values: Sequence[Value]) -> Dictionary:
+    """`dict k1 v1 k2 v2 ...`, cut at DEEPEST_DICT dicts deep."""
+    pairs: list[tuple[str, Value]] = []
+    depth = 1
+    for key, value in zip(values[::2], values[1::2], strict=False):
+        inner = max((a.depth for a in value if isinstance(a, Dictionary)), default=0)
+        if inner >= DEEPEST_DICT:
+            value = frozenset(a for a in value if not isinstance(a, Dictionary))
+            inner = 0
+        depth = max(depth, inner + 1)
+        pairs += [(text, value) for text in _texts(key) or ()]
+    return Dictionary(tuple(pairs), depth)
+
+
+def _from_items(items: Sequence[tuple[str, Value]]) -> Dictionary:
+    flat: list[Value] = []
+    for key, value in items:
+        flat += [frozenset({Text(key)}), value]
+    return _dictionary(flat)
 
 
 def _element(atom: Atom) -> Value:

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 import pytest
 
 from gate.chart import ChartFiles
-from gate.checks.values.reads import STEP_BUDGET, read_template, template_reads
+from gate.checks.values.reads import (
+    STEP_BUDGET,
+    TemplateReader,
+    mounted,
+    read_template,
+    template_reads,
+)
 from gate.checks.values.tree import Known
 
 
@@ -254,13 +260,30 @@ def test_a_template_go_refuses_is_reported_not_guessed() -> None:
     assert not reads.known.free
 
 
-def test_work_is_bounded_by_the_step_budget() -> None:
-    # Each define calls the next twice with a new dict: 2**40 calls unless bounded.
+def test_a_reading_past_its_step_budget_stops_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("gate.checks.values.reads.STEP_BUDGET", 50)
+    template = "".join(f"{{{{ .Values.k{n} }}}}" for n in range(100))
+    reads = read_template(template)
+    assert not reads.complete
+    assert reads.known.knows(("k0",)) == 1
+    assert reads.known.knows(("k99",)) == 0
+    assert STEP_BUDGET >= 1_000_000  # the real budget: real charts take tens of thousands
+
+
+def test_values_passed_down_a_chain_of_defines_cannot_grow_without_end() -> None:
+    """A hostile chart: each define passes `(dict "p" .)` and `(dict "q" .)` down, 2**40
+    distinct arguments unless values are cut at DEEPEST_DICT dicts deep."""
     defines = "".join(
-        f'{{{{ define "d{n}" }}}}{{{{ include "d{n + 1}" (dict "v" .v "n" {n}) }}}}'
-        f'{{{{ include "d{n + 1}" (dict "v" .v "m" {n}) }}}}{{{{ end }}}}'
+        f'{{{{ define "d{n}" }}}}{{{{ .p.v.x }}}}{{{{ include "d{n + 1}" (dict "p" .) }}}}'
+        f'{{{{ include "d{n + 1}" (dict "q" .) }}}}{{{{ end }}}}'
         for n in range(40)
     )
-    reads = read_template(defines + '{{ include "d0" (dict "v" .Values.a) }}')
-    assert STEP_BUDGET > 0
-    assert not reads.known.free
+    text = defines + '{{ include "d0" (dict "v" .Values.a) }}'
+    chart = ChartFiles("chart", {}, None, None, (text,), (), ("templates/t.yaml",))
+    reader = TemplateReader(chart, mounted(chart))
+    reads = reader.run()
+    assert reads.complete
+    assert reader.steps < 50_000  # a few thousand; without the cut, 2**40 calls
+    assert reads.known.knows(("a", "x")) == 2
