@@ -33,6 +33,9 @@ KUBE_VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?")
 _RELEASE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 MAX_TIMEOUT = 3600.0
+# helm.dependencies: build what charts/ lacks into .gate-cache/ (gate/dependencies.py), or
+# use only what the chart folder holds.
+DEPENDENCY_MODES = ("build", "vendored")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class HelmSettings:
     api_versions: tuple[str, ...] = ()
     timeout: float = 60.0
     kube_version_from: str = "helm.kube_version"  # or --kube-version, for error messages
+    dependencies: str = "build"  # one of DEPENDENCY_MODES
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,12 @@ TARGET_SPEC = {
     "profiles": MapOf(PROFILE_SPEC),
 }
 CONFIG_SPEC = {
-    "helm": {"kube_version": "str", "api_versions": ["str"], "timeout": "number"},
+    "helm": {
+        "kube_version": "str",
+        "api_versions": ["str"],
+        "timeout": "number",
+        "dependencies": "str",
+    },
     "policies": ["str"],
     "builtin_policies": "bool",
     "golden": {"dir": "str", "ignore": ["str"]},
@@ -425,10 +434,18 @@ def _helm(data: dict[str, Any], checker: _Checker) -> HelmSettings:
             f"helm.timeout must be a positive number of seconds, at most {MAX_TIMEOUT:g}, "
             f"not {timeout}",
         )
+    dependencies = data.get("dependencies", "build")
+    if dependencies not in DEPENDENCY_MODES:
+        raise checker.fail(
+            ("helm", "dependencies"),
+            f"helm.dependencies must be {' or '.join(DEPENDENCY_MODES)}, not {dependencies!r}"
+            f"{did_you_mean(dependencies, DEPENDENCY_MODES)}",
+        )
     return HelmSettings(
         kube_version=kube_version.lstrip("v"),
         api_versions=tuple(data.get("api_versions", [])),
         timeout=float(timeout),
+        dependencies=dependencies,
     )
 
 

@@ -32,8 +32,10 @@ def _key_file() -> Path | None:
     return Path(base) / "gate" / "golden-cache.key" if base else None
 
 
-def _key(fence: Fence) -> bytes | None:
-    """The machine's key; None when there is no private place for one."""
+def machine_key(fence: Fence) -> bytes | None:
+    """The machine's key, for every cache gate keeps in a repository (golden digests here,
+    built dependencies in gate/dependencies.py); None when there is no private place for
+    one."""
     path = _key_file()
     if path is None or fence.names_inside(path) or fence.may_read(path.parent):
         return None  # a key inside the repository would be the pull request's to choose
@@ -58,7 +60,7 @@ class GoldenDigests:
     def open(cls, folder: Path, fence: Fence) -> GoldenDigests | None:
         """None when there is no key, or when the cache folder (committed as a symlink,
         say) leads out of the repository: gate neither reads nor writes there."""
-        key = _key(fence)
+        key = machine_key(fence)
         inside = fence.may_write(folder / "golden" / "entry.json")
         return cls(folder, key) if key is not None and inside else None
 

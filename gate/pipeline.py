@@ -35,6 +35,7 @@ from gate.checks.values import (
     across_profiles,
 )
 from gate.config import GateConfig, Profile, Target, did_you_mean
+from gate.dependencies import BuiltChart, Charts
 from gate.errors import GateError
 from gate.golden_cache import GoldenDigests
 from gate.golden_files import (
@@ -52,13 +53,12 @@ from gate.model import (
     RenderedObject,
     Severity,
     ValuesCoverage,
-    chart_file,
     one_line,
 )
 from gate.normalize import digest, fingerprint, keyed, mask, normalize, sort_key, unstable_paths
 from gate.render import Rendering, may_be_random, render_all
 from gate.report import Report, RunLine, Summary
-from gate.split import SplitError, StreamContext, split_stream
+from gate.split import SplitError, StreamContext, rendered_file, split_stream
 
 Pair = tuple[Target, Profile]
 
@@ -134,7 +134,11 @@ class GoldenWrite:
     status: str  # created | updated | unchanged
 
 
-def split_rendering(rendering: Rendering, limits: Limits = DEFAULT_LIMITS) -> Split:
+def split_rendering(
+    rendering: Rendering, limits: Limits = DEFAULT_LIMITS, built: BuiltChart | None = None
+) -> Split:
+    """`built`: the target's chart as gate built it, so that a template from a dependency
+    gate fetched points at its archive."""
     target, profile = rendering.target, rendering.profile
     if not rendering.ok:
         file, line = rendering.error_location()
@@ -146,12 +150,17 @@ def split_rendering(rendering: Rendering, limits: Limits = DEFAULT_LIMITS) -> Sp
             ),
         )
     context = StreamContext(
-        target.name, profile.name, target.namespace, target.chart, limits=limits
+        target.name,
+        profile.name,
+        target.namespace,
+        target.chart,
+        limits=limits,
+        dependency_file=built.file_for if built is not None else None,
     )
     try:
         return Split(rendering, tuple(split_stream(rendering.stream, context)), None)
     except SplitError as exc:
-        file = chart_file(target.chart, exc.source) if exc.source else str(target.chart)
+        file = rendered_file(context, exc.source) if exc.source else str(target.chart)
         return Split(
             rendering, (), render_failed(target.name, profile.name, exc.message, file, None)
         )
@@ -231,9 +240,19 @@ class Gate:
         config = dataclasses.replace(config, helm=helm)
         return cls(config, policies, Tuning(config.overrides, known, config.file), schema)
 
-    def twice(self, pairs: Sequence[Pair]) -> list[Pair]:
-        """The pairs whose chart may render differently each time: rendered twice."""
-        return [pair for pair in pairs if may_be_random(pair[0].chart, self.config.limits)]
+    def twice(self, pairs: Sequence[Pair], charts: Charts | None = None) -> list[Pair]:
+        """The pairs whose chart may render differently each time: rendered twice. Without
+        `charts` (a count for the progress line) the chart folders are read as they are."""
+
+        def folder(target: Target) -> Path:
+            return charts.folder(target.chart) if charts is not None else target.chart
+
+        return [pair for pair in pairs if may_be_random(folder(pair[0]), self.config.limits)]
+
+    def charts(self, helm: Helm) -> Charts:
+        """The folders helm renders, dependencies built where charts/ lacks them; a
+        context manager, removed when the command is done."""
+        return Charts(self.config, helm)
 
     def render(
         self,
@@ -241,12 +260,20 @@ class Gate:
         pairs: Sequence[Pair],
         jobs: int,
         on_done: Callable[[Rendering], None] | None = None,
+        charts: Charts | None = None,
     ) -> list[Split]:
-        again = self.twice(pairs)
+        if charts is None:
+            with self.charts(helm) as charts:
+                return self.render(helm, pairs, jobs, on_done, charts)
+        # Each chart is resolved (and its dependencies built) once, before any rendering.
+        folders = {target.chart: charts.folder(target.chart) for target, _ in pairs}
+        again = self.twice(pairs, charts)
         renderings = render_all(
-            helm, [*pairs, *again], self.config.helm, jobs, on_done, self.config.limits
+            helm, [*pairs, *again], self.config.helm, jobs, on_done, self.config.limits, folders
         )
-        splits = [split_rendering(r, self.config.limits) for r in renderings]
+        splits = [
+            split_rendering(r, self.config.limits, charts.built(r.target.chart)) for r in renderings
+        ]
         seconds = {s.names: s for s in splits[len(pairs) :]}
         return [
             normalized_split(split, seconds.get(split.names), self.config.golden.ignore)
@@ -376,8 +403,8 @@ class Gate:
 
     def update_golden(self, helm: Helm, pairs: Sequence[Pair], jobs: int) -> list[GoldenWrite]:
         """`gate golden update`: render and rewrite, all or none."""
-        with golden_update_stops_cleanly():
-            return self.write_golden(self.render(helm, pairs, jobs))
+        with golden_update_stops_cleanly(), self.charts(helm) as charts:
+            return self.write_golden(self.render(helm, pairs, jobs, charts=charts))
 
     def _check(
         self,
@@ -387,11 +414,13 @@ class Gate:
         on_done: Callable[[Rendering], None] | None,
         update_golden: bool,
     ) -> tuple[Report, list[GoldenWrite]]:
-        splits = self.render(helm, pairs, jobs, on_done)
-        findings = [s.failure for s in splits if s.failure is not None]
-        for split in splits:
-            findings += self.check_objects(split.objects)
-        findings += self.values_findings(helm, splits, jobs, self.config.values.no_effect)[0]
+        with self.charts(helm) as charts:
+            splits = self.render(helm, pairs, jobs, on_done, charts)
+            findings = [s.failure for s in splits if s.failure is not None]
+            for split in splits:
+                findings += self.check_objects(split.objects)
+            no_effect = self.config.values.no_effect
+            findings += self.values_findings(helm, splits, jobs, no_effect, charts)[0]
         writes: list[GoldenWrite] = []
         if update_golden:
             if not findings or all(f.category is not Category.RENDER for f in findings):
@@ -405,20 +434,30 @@ class Gate:
     # --- values -------------------------------------------------------------------------
 
     def values_findings(
-        self, helm: Helm, splits: Sequence[Split], jobs: int, no_effect: bool
+        self,
+        helm: Helm,
+        splits: Sequence[Split],
+        jobs: int,
+        no_effect: bool,
+        charts: Charts | None = None,
     ) -> tuple[list[Finding], list[Analysis]]:
-        """Unknown keys (and, with `no_effect`, keys with no effect) of every rendering."""
+        """Unknown keys (and, with `no_effect`, keys with no effect) of every rendering,
+        read from and re-rendered with the folders in `charts`."""
+        if charts is None:
+            with self.charts(helm) as charts:
+                return self.values_findings(helm, splits, jobs, no_effect, charts)
         by_target: dict[str, list[tuple[Profile, Analysis]]] = {}
         for split in (s for s in splits if s.failure is None):
             target, profile = split.rendering.target, split.rendering.profile
             masks: dict[str, Sequence[Concrete]] = dict(split.unstable)
+            folder = charts.folder(target.chart)
             analysis = ValuesAnalysis(
                 target,
                 profile,
                 self.config.file,
-                read_chart(target.chart, self.config.limits),
+                read_chart(folder, self.config.limits),
                 fingerprint(split.objects, masks),
-                self._variant_renderer(helm, target, masks, jobs),
+                self._variant_renderer(helm, target, masks, jobs, folder),
                 self.config.values.max_renders,
                 self.config.values.free_form,
                 self.config.limits,
@@ -428,7 +467,12 @@ class Gate:
         return findings, [a for analyses in by_target.values() for _, a in analyses]
 
     def _variant_renderer(
-        self, helm: Helm, target: Target, masks: dict[str, Sequence[Concrete]], jobs: int
+        self,
+        helm: Helm,
+        target: Target,
+        masks: dict[str, Sequence[Concrete]],
+        jobs: int,
+        folder: Path,
     ) -> RenderProfiles:
         def render(profiles: Sequence[Profile]) -> list[Rendered]:
             renderings = render_all(
@@ -437,6 +481,7 @@ class Gate:
                 self.config.helm,
                 jobs,
                 limits=self.config.limits,
+                folders={target.chart: folder},
             )
             rendered: list[Rendered] = []
             for rendering in renderings:
@@ -453,9 +498,10 @@ class Gate:
         self, helm: Helm, pairs: Sequence[Pair], jobs: int, no_effect: bool
     ) -> tuple[Report, list[Analysis]]:
         """The values analysis alone: what `gate values` shows."""
-        splits = self.render(helm, pairs, jobs)
-        findings = [s.failure for s in splits if s.failure is not None]
-        found, analyses = self.values_findings(helm, splits, jobs, no_effect)
+        with self.charts(helm) as charts:
+            splits = self.render(helm, pairs, jobs, charts=charts)
+            findings = [s.failure for s in splits if s.failure is not None]
+            found, analyses = self.values_findings(helm, splits, jobs, no_effect, charts)
         label = f"{helm.version} ({helm.path})"
         return self.finish(findings + found, run_lines(splits, analyses), label), analyses
 

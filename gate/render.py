@@ -7,7 +7,7 @@ import json
 import re
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,10 +67,16 @@ def may_be_random(chart: Path, limits: Limits = DEFAULT_LIMITS) -> bool:
 
 
 def template_args(
-    helm: Helm, target: Target, profile: Profile, settings: HelmSettings
+    helm: Helm,
+    target: Target,
+    profile: Profile,
+    settings: HelmSettings,
+    folder: Path | None = None,
 ) -> list[str]:
     """helm's arguments. Every flag carries its value after `=`, and the release and the
-    chart come after `--`: no value from gate.yaml or a values path can be read as a flag."""
+    chart come after `--`: no value from gate.yaml or a values path can be read as a flag.
+    `folder` is the chart folder to render when it is not the target's own (a copy whose
+    dependencies gate built, gate/dependencies.py)."""
     args = [
         helm.path,
         "template",
@@ -85,7 +91,7 @@ def template_args(
         # --set-json keeps the YAML type the user wrote: "1.2.3" stays a string,
         # 3 stays a number, a list stays a list.
         args.append(f"--set-json={key}={json.dumps(value, default=str)}")
-    return [*args, "--", target.release, str(target.chart)]
+    return [*args, "--", target.release, str(folder or target.chart)]
 
 
 def render(
@@ -95,8 +101,9 @@ def render(
     settings: HelmSettings,
     home: Path,
     limits: Limits = DEFAULT_LIMITS,
+    folder: Path | None = None,
 ) -> Rendering:
-    args = template_args(helm, target, profile, settings)
+    args = template_args(helm, target, profile, settings, folder)
     started = time.perf_counter()
 
     def failed(message: str) -> Rendering:
@@ -154,12 +161,15 @@ def render_all(
     jobs: int,
     on_done: Callable[[Rendering], None] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    folders: Mapping[Path, Path] | None = None,
 ) -> list[Rendering]:
-    """Render every (target, profile) pair, `jobs` helm processes at a time, in input order."""
+    """Render every (target, profile) pair, `jobs` helm processes at a time, in input order.
+    `folders` maps a target's chart to the folder helm renders instead (a built copy)."""
     with tempfile.TemporaryDirectory(prefix="gate-helm-home-") as home:
 
         def one(pair: tuple[Target, Profile]) -> Rendering:
-            rendering = render(helm, pair[0], pair[1], settings, Path(home), limits)
+            folder = (folders or {}).get(pair[0].chart)
+            rendering = render(helm, pair[0], pair[1], settings, Path(home), limits, folder)
             if on_done is not None:
                 on_done(rendering)
             return rendering

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,9 @@ class StreamContext:
     chart: Path | None = None  # where `# Source:` paths point; None for plain manifests
     file: str = ""  # for plain manifests, the file the stream was read from
     limits: Limits = DEFAULT_LIMITS  # gate.yaml `limits:`
+    # For a chart whose dependencies gate built: the file a person opens for a `# Source:`
+    # inside one of them (BuiltChart.file_for), None for the chart's own files.
+    dependency_file: Callable[[str], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,12 @@ def _expand(body: dict[str, Any], chunk: _Chunk) -> list[dict[str, Any]]:
     return [body]
 
 
+def rendered_file(context: StreamContext, source: str) -> str:
+    """The file a person opens for helm's `# Source:` path."""
+    built = context.dependency_file(source) if context.dependency_file else None
+    return built or chart_file(context.chart or Path(), source)
+
+
 def _rendered_object(
     body: dict[str, Any], chunk: _Chunk, doc_index: int, context: StreamContext
 ) -> RenderedObject:
@@ -215,7 +224,7 @@ def _rendered_object(
         "" if kind in CLUSTER_SCOPED_KINDS else str(metadata.get("namespace") or context.namespace)
     )
     # Plain manifests point at the file they came from; a rendering, at the template.
-    source_file = context.file if context.chart is None else chart_file(context.chart, chunk.source)
+    source_file = context.file if context.chart is None else rendered_file(context, chunk.source)
     # What names an object in findings and golden files is shown on one line: a name such
     # as "web\n::error::x" (a YAML escape helm lets through) must not write gate's output.
     return RenderedObject(
