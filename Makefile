@@ -39,6 +39,7 @@ tools:
 tools-all:
 	@$(PYTHON) scripts/install_helm.py 3 >/dev/null
 	@$(PYTHON) scripts/install_helm.py 4 >/dev/null
+	@$(PYTHON) scripts/install_registry.py >/dev/null
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -396,6 +396,33 @@ def test_timeout_not_positive(tmp_path: Path) -> None:
     assert "positive" in err.message
 
 
+def test_dependencies_default_is_build(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "targets: []\n")
+    assert load_config(path).helm.dependencies == "build"
+
+
+@pytest.mark.parametrize("mode", ["build", "vendored"])
+def test_dependencies_modes(tmp_path: Path, mode: str) -> None:
+    path = write_config(tmp_path, f"targets: []\nhelm:\n  dependencies: {mode}\n")
+    assert load_config(path).helm.dependencies == mode
+
+
+def test_dependencies_unknown_mode_names_the_line_and_the_modes(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "targets: []\nhelm:\n  timeout: 5\n  dependencies: vendor\n")
+    err = load_error(path)
+    assert err.file == str(path)
+    assert err.line == 4
+    assert err.message == (
+        "helm.dependencies must be build or vendored, not 'vendor'; did you mean 'vendored'?"
+    )
+
+
+def test_dependencies_must_be_text(tmp_path: Path) -> None:
+    err = load_error(write_config(tmp_path, "targets: []\nhelm:\n  dependencies: true\n"))
+    assert err.line == 3
+    assert "helm.dependencies must be a string" in err.message
+
+
 def test_unquoted_kube_version_must_be_a_string(tmp_path: Path) -> None:
     # `1.30` unquoted is the float 1.3: the version would silently be wrong.
     path = write_config(tmp_path, "targets: []\nhelm:\n  kube_version: 1.30\n")
