@@ -539,7 +539,7 @@ class Charts:
                     )
                 if any(d.folder == folder for d in local):
                     continue
-                what = f"the file:// dependency {dependency.name} of {current.file}"
+                what = f"the file:// dependency {dependency.name}"
                 self.fence.check_read(folder, what, current.file, dependency.line)
                 if not (folder / "Chart.yaml").is_file():
                     raise GateError(
@@ -642,7 +642,7 @@ class Charts:
                 "gate builds this chart's dependencies into .gate-cache/dependencies/, but "
                 "that folder leads out of the repository; remove the link (.gate-cache "
                 "belongs in .gitignore)",
-                self.cache,
+                self.fence.relative(self.cache),
             )
         self.cache.mkdir(parents=True, exist_ok=True)
         self._prune_stale()
