@@ -282,11 +282,14 @@ class _Budget:
             )
 
 
-def _copy_folder(source: Path, target: Path, budget: _Budget, skip: frozenset[str]) -> None:
+def _copy_folder(
+    source: Path, target: Path, budget: _Budget, skip: frozenset[str], avoid: frozenset[str]
+) -> None:
     """Copy a chart folder as helm reads it, following links (the fence has checked where
     they lead), with a folder that links back to one above it not entered twice. Names in
-    `skip` are left out at the top."""
-    seen: set[str] = set()
+    `skip` are left out at the top; folders whose real path is in `avoid` (the repository's
+    .git, gate's own cache, when a chart is the repository's root) are left out anywhere."""
+    seen: set[str] = set(avoid)
     for current, folders, files in os.walk(source, followlinks=True):
         real = os.path.realpath(current)
         if real in seen:
@@ -298,6 +301,7 @@ def _copy_folder(source: Path, target: Path, budget: _Budget, skip: frozenset[st
         if inside == Path("."):
             folders[:] = [f for f in folders if f not in skip]
             files = [f for f in files if f not in skip]
+        folders[:] = [f for f in folders if os.path.realpath(here / f) not in avoid]
         (target / inside).mkdir(parents=True, exist_ok=True)
         for name in files:
             path = here / name
@@ -372,10 +376,13 @@ def _remove(path: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _hash_folder(digest: Any, folder: Path, label: str, budget: _Budget) -> None:
-    """Feed every file under `folder` (links followed, as helm reads them) to `digest`."""
+def _hash_folder(
+    digest: Any, folder: Path, label: str, budget: _Budget, avoid: frozenset[str]
+) -> None:
+    """Feed every file under `folder` (links followed, as helm reads them, and the folders
+    in `avoid` left out, as in _copy_folder) to `digest`."""
     entries: list[tuple[str, Path]] = []
-    seen: set[str] = set()
+    seen: set[str] = set(avoid)
     for current, folders, files in os.walk(folder, followlinks=True):
         real = os.path.realpath(current)
         if real in seen:
@@ -473,6 +480,10 @@ class Charts:
         self._temporary: list[Path] = []
         self._key: bytes | None = None
         self._key_read = False
+        # Never copied or hashed, even when a chart is the repository's root folder.
+        self._avoid = frozenset(
+            os.path.realpath(p) for p in (self.fence.git, config.root / ".gate-cache")
+        )
 
     def __enter__(self) -> Charts:
         return self
@@ -501,7 +512,10 @@ class Charts:
     # -- deciding
 
     def _resolve(self, chart: Path) -> BuiltChart:
-        own = declared(chart, self.limits)
+        try:
+            own = declared(chart, self.limits)
+        except GateError:
+            return BuiltChart(chart, chart)  # helm says what is wrong with it when it renders
         missing = lacking(own, self.limits) if own.dependencies else []
         if not missing:
             return BuiltChart(chart, chart)
@@ -574,12 +588,12 @@ class Charts:
             digest.update(f"own\0{name}\0".encode())
             digest.update(_sha_file(path).encode() if path.is_file() else b"-")
         if (top / "charts").is_dir():
-            _hash_folder(digest, top / "charts", "charts", budget)
+            _hash_folder(digest, top / "charts", "charts", budget, self._avoid)
         for index, local in enumerate(plan.local):
             # Where it lies relative to the chart matters too: helm finds it by that path.
             relative = os.path.relpath(local.folder, top)
             digest.update(f"local\0{index}\0{relative}\0".encode())
-            _hash_folder(digest, local.folder, f"local{index}", budget)
+            _hash_folder(digest, local.folder, f"local{index}", budget, self._avoid)
         return digest.hexdigest()[:40]
 
     def _machine_key(self) -> bytes | None:
@@ -598,9 +612,10 @@ class Charts:
         return entry
 
     def _cache_usable(self) -> bool:
-        """.gate-cache/dependencies, as the operating system resolves it, is inside the
-        repository (a pull request can commit .gate-cache as a link elsewhere)."""
-        return self.fence.may_write(self.cache / "entry" / _MANIFEST)
+        """.gate-cache/dependencies is a folder of the repository itself: a pull request
+        can commit .gate-cache as a link, out of the repository or into a chart folder."""
+        links = (self.cache.parent.is_symlink(), self.cache.is_symlink())
+        return not any(links) and self.fence.may_write(self.cache / "entry" / _MANIFEST)
 
     def _render_copy(self, chart: Path, charts: Path, files: Mapping[str, str]) -> Path | None:
         """A temporary chart folder for helm: the user's files, with `charts` as charts/
@@ -609,7 +624,7 @@ class Charts:
         self._temporary.append(base)
         folder = base / (chart.absolute().name or "chart")
         budget = _Budget(self.limits, self.limits.archive_bytes)
-        _copy_folder(chart, folder, budget, skip=frozenset({"charts"}))
+        _copy_folder(chart, folder, budget, frozenset({"charts"}), self._avoid)
         (folder / "charts").mkdir(exist_ok=True)
         if not _copy_verified(charts, folder / "charts", files):
             shutil.rmtree(base, ignore_errors=True)
@@ -640,8 +655,8 @@ class Charts:
         if not self._cache_usable():
             raise GateError(
                 "gate builds this chart's dependencies into .gate-cache/dependencies/, but "
-                "that folder leads out of the repository; remove the link (.gate-cache "
-                "belongs in .gitignore)",
+                "that folder is a link or leads out of the repository; remove the link "
+                "(.gate-cache belongs in .gitignore)",
                 self.fence.relative(self.cache),
             )
         self.cache.mkdir(parents=True, exist_ok=True)
@@ -676,7 +691,7 @@ class Charts:
         copies: dict[Path, Path] = {}
         for folder in folders:
             copy = work / Path(os.path.abspath(folder)).relative_to(common)
-            _copy_folder(folder, copy, budget, skip=frozenset())
+            _copy_folder(folder, copy, budget, frozenset(), self._avoid)
             copies[folder] = copy
         with tempfile.TemporaryDirectory(prefix="gate-helm-home-") as home:
             env = isolated_env(Path(home))
@@ -860,13 +875,12 @@ _QUOTED = re.compile(r'"([^"]+)"')
 
 
 def _blamed(chart: Declared, reason: str) -> Dependency | None:
-    """The dependency helm's reason names, if it names one."""
-    fetched = [d for d in chart.dependencies if not d.local]
-    named = set(_QUOTED.findall(reason)) | set(re.findall(r"[\w.-]+", reason))
-    for dependency in fetched:
-        if dependency.name in named:
-            return dependency
-    return fetched[0] if len(fetched) == 1 else None
+    """The dependency helm's reason names (quoted, else as a word), if it names one."""
+    for named in (set(_QUOTED.findall(reason)), set(re.findall(r"[\w.-]+", reason))):
+        for dependency in chart.dependencies:
+            if dependency.name in named:
+                return dependency
+    return chart.dependencies[0] if len(chart.dependencies) == 1 else None
 
 
 # --- sentences ----------------------------------------------------------------------------

@@ -331,6 +331,26 @@ def test_two_gates_building_at_once_both_finish(repo: Repo) -> None:
     assert repo.check()[0].code == 1 and repo.helm_calls() == []
 
 
+def test_a_chart_at_the_repository_root_is_built_without_its_cache_or_git(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "root"
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "config").write_text("[credential]\n")
+    lib = [{"name": "lib", "version": "0.1.0", "repository": "file://./lib"}]
+    write_chart(root, "app", "1.0.0", lib)
+    write_chart(root / "lib", "lib", "0.1.0", [])
+    (root / "gate.yaml").write_text("targets:\n  - name: app\n    chart: .\n")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    for _ in range(2):
+        result = run("check", "--helm", HELM4, "--format", "json", cwd=root, env=env)
+        assert result.code == 1, result.stderr
+        files = {f["file"] for f in json.loads(result.stdout)["findings"]}
+        assert files == {"templates/deployment.yaml", "lib/templates/deployment.yaml"}
+    (entry,) = (root / ".gate-cache" / "dependencies").iterdir()
+    assert sorted(p.name for p in (entry / "charts").iterdir()) == ["lib-0.1.0.tgz"]
+
+
 # --- refusing -----------------------------------------------------------------------------
 
 
