@@ -63,8 +63,7 @@ from gate.model import one_line
 from gate.process import OutputHeld, OutputTooLarge, TimedOut, run_bounded
 from gate.yamlload import Located, load_located
 
-BUILD = "build"
-VENDORED = "vendored"
+VENDORED = "vendored"  # helm.dependencies: never fetch
 # Entries kept in .gate-cache/dependencies/; the least recently used go first. A
 # repository has a handful of charts; a key changes only with their dependencies.
 MAX_ENTRIES = 20
