@@ -23,6 +23,7 @@ Charts come from pull requests nobody has reviewed yet, so this reader:
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import functools
 import gzip
@@ -59,7 +60,13 @@ _BOM = b"\xef\xbb\xbf"
 
 @dataclass(frozen=True)
 class ChartFiles:
-    """A chart's own files as text, from a folder or a .tgz, without its subcharts."""
+    """A chart's own files as text, from a folder or a .tgz, and its subcharts.
+
+    `location` is where a subchart lies in its parent chart (`charts/webportal`,
+    `charts/postgresql-12.10.0.tgz`), "" for the chart gate was given;
+    `archive_folder` is the first folder of a packed chart's members (`postgresql`),
+    so that a member can be named as the archive lists it (gate/sources.py).
+    """
 
     name: str
     chart: Mapping[str, Any]
@@ -71,6 +78,8 @@ class ChartFiles:
     # ("templates/_helpers.tpl"): helm renders the files whose name does not start with
     # `_`, and a finding about a template names it.
     template_names: tuple[str, ...] = ()
+    location: str = ""
+    archive_folder: str = ""
 
     def named_templates(self) -> Iterator[tuple[str, str]]:
         """(path inside the chart, text) of each template; a chart built in a test
@@ -109,7 +118,11 @@ def _json(text: str | None) -> Any:
 
 
 def _from_mapping(
-    files: Mapping[str, str], archives: Mapping[str, ChartFiles], limits: Limits
+    files: Mapping[str, str],
+    archives: Mapping[str, ChartFiles],
+    limits: Limits,
+    location: str = "",
+    archive_folder: str = "",
 ) -> ChartFiles:
     """A chart from its files (paths relative to it) and the subcharts read from the .tgz
     files under its charts/ (at any depth, keyed by their path)."""
@@ -124,16 +137,25 @@ def _from_mapping(
         parts = path.split("/", 2)
         if len(parts) == 3 and parts[0] == "charts":
             below.setdefault(parts[1], ({}, {}))[1][parts[2]] = sub
-    subcharts = [_from_mapping(*below[folder], limits) for folder in sorted(below)]
-    subcharts += [archives[path] for path in sorted(archives) if path.count("/") == 1]
+    subcharts = [
+        _from_mapping(*below[folder], limits, f"charts/{folder}") for folder in sorted(below)
+    ]
+    subcharts += [
+        dataclasses.replace(archives[path], location=path)
+        for path in sorted(archives)
+        if path.count("/") == 1
+    ]
+    templates = {path: text for path, text in files.items() if path.startswith("templates/")}
     return ChartFiles(
         name=str(chart.get("name", "")),
         chart=chart,
         values=_yaml(files.get("values.yaml"), limits),
         schema=_json(files.get("values.schema.json")),
-        templates=tuple(text for path, text in files.items() if path.startswith("templates/")),
+        templates=tuple(templates.values()),
         subcharts=tuple(subcharts),
-        template_names=tuple(path for path in files if path.startswith("templates/")),
+        template_names=tuple(templates),
+        location=location,
+        archive_folder=archive_folder,
     )
 
 
@@ -447,6 +469,7 @@ def _read_archive(raw: _Readable, budget: _Budget, depth: int, where: str = "") 
     archives: dict[str, ChartFiles] = {}
     tar = _Tar(raw, budget, where)
     limits = budget.limits
+    folder = ""  # the first folder of the members, as the archive lists them
     while tar.next():
         if not tar.regular:
             continue
@@ -465,10 +488,12 @@ def _read_archive(raw: _Readable, budget: _Budget, depth: int, where: str = "") 
             # bytes: the budget pays for what the text really takes.
             tar.charge(max(0, sys.getsizeof(text) - sys.getsizeof(data)))
             files[inside] = text
+            if inside == "Chart.yaml":
+                folder = tar.member.replace("\\", "/").split("/", 1)[0]
         elif kind == "archive" and inside is not None:
             nested = f"{tar.member!r} " + (f"in {where}" if where else "inside it")
             archives[inside] = _read_archive(_Entry(tar), budget, depth + levels, nested)
-    return _from_mapping(files, archives, limits)
+    return _from_mapping(files, archives, limits, archive_folder=folder)
 
 
 # --- folders ------------------------------------------------------------------------------
