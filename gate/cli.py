@@ -201,7 +201,8 @@ def write_reports(report: Report, common: Common, fence: Fence) -> None:
 def _say_render_failures(report: Report) -> None:
     for finding in report.findings:
         if finding.category.value == "render":
-            click.echo(f"gate: {finding.target}/{finding.profile}: {finding.message}", err=True)
+            message = finding.message.replace("\n", "\n  ")
+            click.echo(f"gate: {finding.target}/{finding.profile}: {message}", err=True)
 
 
 def _say_writes(writes: Sequence[GoldenWrite], quiet: bool, err: bool) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 
@@ -70,10 +69,10 @@ def one_line(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
-def chart_file(chart: Path, source: str) -> str:
-    """Map helm's `# Source: chartname/templates/x.yaml` to the file under the chart folder."""
-    _, _, inside = source.partition("/")
-    return str(chart / inside) if inside else str(chart)
+def lines_shown(text: str) -> str:
+    """Text of several lines (helm's error message), each line fit for display as
+    `one_line` makes it: the line breaks stay, no other control character does."""
+    return "\n".join(one_line(line) for line in text.split("\n"))
 
 
 def short_identity(identity: str) -> str:
@@ -117,6 +116,9 @@ class RenderedObject:
     doc_index: int = 0
     line: int = 1
     source_index: int = 0  # the how-many-th document rendered from `source`, from 0
+    # ... and of its kind: helm sorts a template's documents by kind, so this is the
+    # one that maps to the template's documents of that kind, in their order
+    kind_index: int = 0
 
     @property
     def identity(self) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gate.chart import read_chart
 from gate.checks import CHECK_RULES, golden
-from gate.checks.locate import key_line, template_line
+from gate.checks.locate import Locate, Locator, manifest_line
 from gate.checks.overrides import (
     Tuning,
     apply_exemptions,
@@ -53,12 +53,14 @@ from gate.model import (
     RenderedObject,
     Severity,
     ValuesCoverage,
+    lines_shown,
     one_line,
 )
 from gate.normalize import digest, fingerprint, keyed, mask, normalize, sort_key, unstable_paths
 from gate.render import Rendering, may_be_random, render_all
 from gate.report import Report, RunLine, Summary
-from gate.split import SplitError, StreamContext, rendered_file, split_stream
+from gate.sources import Sources, chart_sources
+from gate.split import SplitError, StreamContext, split_stream
 
 Pair = tuple[Target, Profile]
 
@@ -106,6 +108,7 @@ class Split:
     failure: Finding | None
     normalized: tuple[RenderedObject, ...] = ()
     unstable: tuple[tuple[str, tuple[Concrete, ...]], ...] = ()
+    sources: Sources | None = None  # where its templates are (gate/sources.py)
 
     @property
     def names(self) -> tuple[str, str]:
@@ -134,14 +137,27 @@ class GoldenWrite:
     status: str  # created | updated | unchanged
 
 
+def target_sources(
+    target: Target, limits: Limits = DEFAULT_LIMITS, built: BuiltChart | None = None
+) -> Sources:
+    """Where the templates of a target's renderings are on disk: the one place that says
+    which charts a target renders from. `built`: the chart as gate built it (a copy whose
+    charts/ holds the dependencies gate fetched); its templates are read from the copy
+    helm rendered, and shown where a person opens them (BuiltChart.file_for)."""
+    if built is None or not built.built:
+        return chart_sources(target.chart, limits)
+    return chart_sources(target.chart, limits, built.folder, built.file_for)
+
+
 def split_rendering(
     rendering: Rendering, limits: Limits = DEFAULT_LIMITS, built: BuiltChart | None = None
 ) -> Split:
     """`built`: the target's chart as gate built it, so that a template from a dependency
     gate fetched points at its archive."""
     target, profile = rendering.target, rendering.profile
+    sources = target_sources(target, limits, built)
     if not rendering.ok:
-        file, line = rendering.error_location()
+        file, line = rendering.error_location(sources)
         return Split(
             rendering,
             (),
@@ -150,17 +166,13 @@ def split_rendering(
             ),
         )
     context = StreamContext(
-        target.name,
-        profile.name,
-        target.namespace,
-        target.chart,
-        limits=limits,
-        dependency_file=built.file_for if built is not None else None,
+        target.name, profile.name, target.namespace, target.chart, limits=limits, sources=sources
     )
     try:
-        return Split(rendering, tuple(split_stream(rendering.stream, context)), None)
+        objects = tuple(split_stream(rendering.stream, context))
+        return Split(rendering, objects, None, sources=sources)
     except SplitError as exc:
-        file = rendered_file(context, exc.source) if exc.source else str(target.chart)
+        file = sources.file(exc.source) if exc.source else sources.chart_yaml
         return Split(
             rendering, (), render_failed(target.name, profile.name, exc.message, file, None)
         )
@@ -168,24 +180,17 @@ def split_rendering(
 
 def render_failed(target: str, profile: str, message: str, file: str, line: int | None) -> Finding:
     """helm could not render, or what it rendered cannot be taken apart: exit 2. helm's
-    words quote template names and content, so they are shown on one line."""
+    words quote template names and content: each of their lines is shown as one line."""
     return Finding(
         Category.RENDER,
         "render-failed",
         Severity.ERROR,
-        one_line(message),
+        lines_shown(message),
         target=target,
         profile=profile,
         file=one_line(file),
         line=line,
     )
-
-
-LineFor = Callable[[RenderedObject, Concrete], "int | None"]
-
-
-def _template_line(obj: RenderedObject, path: Concrete) -> int | None:
-    return template_line(obj.file, path, obj.source_index)
 
 
 def run_line(
@@ -357,19 +362,23 @@ class Gate:
                 digests.put(path, text, _digests(split))
         return writes
 
-    def check_objects(
-        self, objects: Sequence[RenderedObject], line_for: LineFor = _template_line
-    ) -> list[Finding]:
+    def check_objects(self, objects: Sequence[RenderedObject], locate: Locate) -> list[Finding]:
         """Schema and policy findings for the objects of one rendering."""
         tuning = self.tuning
-        return self.schema.check(objects, line_for) + check_policies(
+        return self.schema.check(objects, locate) + check_policies(
             self.policies,
             objects,
             params_for=lambda policy, obj: tuning.params(
                 policy.id, policy.params, obj.target, obj.profile
             ),
-            line_for=line_for,
+            locate=locate,
         )
+
+    def check_split(self, split: Split) -> list[Finding]:
+        """Schema and policy findings for a rendering, each at its template's line, in
+        the charts it was rendered from."""
+        sources = split.sources or target_sources(split.rendering.target, self.config.limits)
+        return self.check_objects(split.objects, Locator(sources))
 
     def finish(
         self,
@@ -378,8 +387,14 @@ class Gate:
         helm: str = "",
         today: dt.date | None = None,
     ) -> Report:
-        """Tune, exempt, order and count: the Report every format prints."""
-        tuned = [f for f in (self.tuning.adjust(f) for f in findings) if f is not None]
+        """Tune, exempt, order and count: the Report every format prints. Every file is
+        named relative to the repository root here, wherever it was found."""
+        relative = self.config.fence.relative
+        tuned = [
+            dataclasses.replace(f, file=relative(f.file))
+            for f in (self.tuning.adjust(f) for f in findings)
+            if f is not None
+        ]
         ran = [(run.target, run.profile) for run in runs]
         final = apply_exemptions(
             tuned, self.config.exemptions, ran, today or dt.date.today(), self.config.file
@@ -418,7 +433,7 @@ class Gate:
             splits = self.render(helm, pairs, jobs, on_done, charts)
             findings = [s.failure for s in splits if s.failure is not None]
             for split in splits:
-                findings += self.check_objects(split.objects)
+                findings += self.check_split(split)
             no_effect = self.config.values.no_effect
             findings += self.values_findings(helm, splits, jobs, no_effect, charts)[0]
         writes: list[GoldenWrite] = []
@@ -529,12 +544,11 @@ class Gate:
                 runs.append(RunLine(label, profile, 0, False))
                 continue
             runs.append(RunLine(label, profile, len(objects), True))
-            lines = text.splitlines()
             findings += self.check_objects(
                 objects,
-                line_for=lambda obj, path, lines=lines: (
-                    key_line(lines, path, obj.line - 1)  # type: ignore[misc]
-                    or obj.line
+                lambda obj, path, text=text: (  # type: ignore[misc]
+                    obj.file,
+                    manifest_line(text, obj.line, path, obj.body),
                 ),
             )
         return self.finish(findings, runs)

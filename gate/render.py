@@ -16,15 +16,63 @@ from gate.chart import read_chart
 from gate.config import HelmSettings, Profile, Target
 from gate.helm import Helm, isolated_env
 from gate.limits import DEFAULT_LIMITS, Limits
-from gate.model import chart_file
 from gate.process import OutputHeld, OutputTooLarge, TimedOut, run_bounded
+from gate.sources import Sources
 
-# helm names the failing template as `template: chart/templates/x.yaml:12:3:`
-# or `parse error at (chart/templates/x.yaml:12):`.
-_TEMPLATE_REF = re.compile(r"(?:template: |\()([\w.\-/]+\.(?:ya?ml|tpl|txt|json)):(\d+)")
+# Where helm says a template failed, in the words of Helm 3 and Helm 4:
+#   template: chart/templates/x.yaml:12:3: executing ...         (Helm 3)
+#   Error: chart/templates/x.yaml:12:3                            (Helm 4, a line of its own)
+#   parse error at (chart/templates/x.yaml:12): ...               (both)
+#   execution error at (chart/templates/x.yaml:12:3): ...         (both: fail, required)
+# An error inside an `include` names the caller first and the helper after it: the
+# last name is where the failing expression is.
+_NAME = r"[\w.\-/]+\.(?:ya?ml|tpl|txt|json)"
+_TEMPLATE_REF = re.compile(rf"(?:template: |\(|^|^Error: |failed: )({_NAME}):(\d+)", re.MULTILINE)
 # `unclosed action started at x.yaml:6` names the line to fix; the parse error
 # itself points past it, often at the end of the file.
-_STARTED_AT = re.compile(r"started at ([\w.\-/]+\.(?:ya?ml|tpl|txt|json)):(\d+)")
+_STARTED_AT = re.compile(rf"started at ({_NAME}):(\d+)")
+# `YAML parse error on chart/templates/x.yaml: error converting YAML to JSON: yaml: line 7`:
+# line 7 of the rendered template, not of the file, so no line is claimed.
+_YAML_ERROR = re.compile(rf"YAML parse error on ({_NAME}):")
+# values.schema.json failures name the chart (its name or alias) on a line of its own:
+#   values don't meet the specifications of the schema(s) in the following chart(s):
+#   portal:
+#   - webhook: Additional property replicaCont is not allowed
+_SCHEMA_CHART = re.compile(r"following chart\(s\):\n([^\s:]+):\n")
+
+# helm's words kept for a render-failed finding: enough for any real error, bounded
+# for one that quotes a whole rendered template.
+MESSAGE_LINES = 50
+MESSAGE_BYTES = 8 * 1024
+# helm's advice to itself: gate runs helm, and the user cannot pass it --debug there.
+_HELM_ADVICE = "Use --debug flag to render out invalid YAML"
+
+
+@dataclass(frozen=True)
+class Blame:
+    """What helm's error names: a template (as helm names it) and line, or the chart
+    whose values.schema.json refused the values."""
+
+    template: str | None = None
+    line: int | None = None
+    schema_of: str | None = None
+
+
+def blamed(error: str) -> Blame:
+    started = _STARTED_AT.search(error)
+    if started is not None:
+        return Blame(started.group(1), int(started.group(2)))
+    references = list(_TEMPLATE_REF.finditer(error))
+    if references:
+        last = references[-1]
+        return Blame(last.group(1), int(last.group(2)))
+    yaml_error = _YAML_ERROR.search(error)
+    if yaml_error is not None:
+        return Blame(yaml_error.group(1))
+    schema = _SCHEMA_CHART.search(error)
+    if schema is not None:
+        return Blame(schema_of=schema.group(1))
+    return Blame()
 
 
 @dataclass(frozen=True)
@@ -41,12 +89,14 @@ class Rendering:
     def ok(self) -> bool:
         return self.error is None
 
-    def error_location(self) -> tuple[str, int | None]:
-        """The template file (as a user opens it) and line that helm blamed, if it named one."""
-        match = _STARTED_AT.search(self.error or "") or _TEMPLATE_REF.search(self.error or "")
-        if match is None:
-            return str(self.target.chart), None
-        return chart_file(self.target.chart, match.group(1)), int(match.group(2))
+    def error_location(self, sources: Sources) -> tuple[str, int | None]:
+        """The file (as a user opens it) and line that helm blamed: a template, the
+        values.schema.json that refused the values, else the chart's Chart.yaml."""
+        blame = blamed(self.error or "")
+        if blame.template is not None:
+            return sources.file(blame.template), blame.line
+        schema = sources.schema_file(blame.schema_of) if blame.schema_of else None
+        return schema or sources.chart_yaml, None
 
 
 # Template functions whose output changes from one render to the next.
@@ -148,10 +198,30 @@ def render(
 
 
 def _helm_message(stderr: str, code: int) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("Error")]
-    message = (errors or lines or [f"exited with code {code} and said nothing"])[0]
-    return "helm template failed: " + message.removeprefix("Error: ")
+    """helm's whole error: Helm 4 writes the reason on the lines below the template's
+    name, and a schema failure names the property on the lines below its first. What
+    helm printed before `Error:` (warnings about the chart) is left out, and so is its
+    advice to pass it --debug; at most MESSAGE_LINES lines and MESSAGE_BYTES bytes."""
+    lines = [line.rstrip() for line in stderr.splitlines()]
+    first = next((n for n, line in enumerate(lines) if line.startswith("Error")), 0)
+    kept = [line for line in lines[first:] if line.strip() and line.strip() != _HELM_ADVICE]
+    if not kept:
+        return f"helm template failed: exited with code {code} and said nothing"
+    kept[0] = kept[0].removeprefix("Error: ")
+    return "helm template failed: " + bounded("\n".join(kept))
+
+
+def bounded(text: str, lines: int = MESSAGE_LINES, size: int = MESSAGE_BYTES) -> str:
+    """`text` cut after `lines` lines or `size` bytes of UTF-8, saying so."""
+    total = text.count("\n") + 1
+    shown = "\n".join(text.split("\n", lines)[:lines])
+    data = shown.encode("utf-8", "surrogatepass")
+    if len(data) > size:
+        shown = data[:size].decode("utf-8", "ignore")
+    if shown == text:
+        return text
+    left = total - shown.count("\n") - 1
+    return f"{shown}\n[... {left} more lines left out]" if left else f"{shown} [...]"
 
 
 def render_all(

@@ -71,13 +71,27 @@ class Fence:
         folder = path.absolute().parent.resolve()
         return _within(folder, self.root) and not _within(folder, self.git)
 
-    def relative(self, path: Path) -> str:
-        """`path` as a report shows it: relative to the root when inside it."""
-        absolute = path.absolute()
-        try:
-            return absolute.relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+    def relative(self, file: str | Path) -> str:
+        """A file as a report names it (DESIGN.md, "Repository root and paths"): relative
+        to the root, however it was reached (gate run from a subfolder, --config with a
+        path, an absolute path); `ARCHIVE#MEMBER` keeps its member. A file outside the
+        root (a `read_outside` folder) keeps the path it was given, and so does a stream
+        named in angle brackets (`<stdin>`)."""
+        text = str(file)
+        if not text or (text.startswith("<") and text.endswith(">")):
+            return text
+        head, mark, member = text.partition("#")
+        absolute = Path(os.path.normpath(os.path.abspath(head)))
+        # The root is resolved: a link on the way to the working folder (macOS /tmp)
+        # must not put the file outside it.
+        resolved = Path(os.path.realpath(absolute.parent)) / absolute.name
+        for candidate in (absolute, resolved):
+            try:
+                inside = candidate.relative_to(self.root)
+            except ValueError:
+                continue
+            return inside.as_posix() + mark + member
+        return text
 
     def check_read(
         self, path: Path, what: str, file: Path | str | None = None, line: int | None = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from typing import Any
 import yaml
 
 from gate.limits import DEFAULT_LIMITS, Limits
-from gate.model import CLUSTER_SCOPED_KINDS, RenderedObject, chart_file, one_line
+from gate.model import CLUSTER_SCOPED_KINDS, RenderedObject, one_line
+from gate.sources import Sources, chart_sources
 from gate.yamlload import BadValueError, DocumentRefused, DuplicateKeyError, parse_document
 
 _DOC_START = re.compile(r"^---[ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE)
@@ -54,9 +55,15 @@ class StreamContext:
     chart: Path | None = None  # where `# Source:` paths point; None for plain manifests
     file: str = ""  # for plain manifests, the file the stream was read from
     limits: Limits = DEFAULT_LIMITS  # gate.yaml `limits:`
-    # For a chart whose dependencies gate built: the file a person opens for a `# Source:`
-    # inside one of them (BuiltChart.file_for), None for the chart's own files.
-    dependency_file: Callable[[str], str | None] | None = None
+    sources: Sources | None = None  # the chart's templates on disk; None: read `chart`
+
+    def source_file(self, source: str) -> str:
+        """The file to open for a `# Source:` name: the template on disk, through aliases
+        and archives (gate.sources); for plain manifests, the file itself."""
+        if self.chart is None:
+            return self.file
+        sources = self.sources or chart_sources(self.chart, self.limits)
+        return sources.file(source)
 
 
 @dataclass(frozen=True)
@@ -114,18 +121,22 @@ def split_stream(stream: str, context: StreamContext | None = None) -> list[Rend
         stream = stream[1:]
     objects: list[RenderedObject] = []
     per_source: dict[str, int] = {}
+    per_kind: dict[tuple[str, str], int] = {}
     for doc_index, chunk in enumerate(_chunks(stream, limits)):
         body = _parse(chunk, limits)
         if body is None:
             continue
         occurrence = per_source.get(chunk.source, 0)
         per_source[chunk.source] = occurrence + 1
+        kind = (chunk.source, str(body.get("kind", "")))
+        of_kind = per_kind.get(kind, 0)
+        per_kind[kind] = of_kind + 1
         items = _expand(body, chunk)
         if len(objects) + len(items) > limits.documents:
             raise _too_many(limits, chunk.line)
         for item in items:
             obj = _rendered_object(item, chunk, doc_index, context)
-            objects.append(dataclasses.replace(obj, source_index=occurrence))
+            objects.append(dataclasses.replace(obj, source_index=occurrence, kind_index=of_kind))
     return objects
 
 
@@ -208,12 +219,6 @@ def _expand(body: dict[str, Any], chunk: _Chunk) -> list[dict[str, Any]]:
     return [body]
 
 
-def rendered_file(context: StreamContext, source: str) -> str:
-    """The file a person opens for helm's `# Source:` path."""
-    built = context.dependency_file(source) if context.dependency_file else None
-    return built or chart_file(context.chart or Path(), source)
-
-
 def _rendered_object(
     body: dict[str, Any], chunk: _Chunk, doc_index: int, context: StreamContext
 ) -> RenderedObject:
@@ -224,7 +229,7 @@ def _rendered_object(
         "" if kind in CLUSTER_SCOPED_KINDS else str(metadata.get("namespace") or context.namespace)
     )
     # Plain manifests point at the file they came from; a rendering, at the template.
-    source_file = context.file if context.chart is None else rendered_file(context, chunk.source)
+    source_file = context.source_file(chunk.source)
     # What names an object in findings and golden files is shown on one line: a name such
     # as "web\n::error::x" (a YAML escape helm lets through) must not write gate's output.
     return RenderedObject(

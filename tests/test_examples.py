@@ -135,7 +135,7 @@ def test_validate_reads_files_and_points_at_their_lines(tmp_path: Path) -> None:
     findings = report(result)["findings"]
     image = [f for f in findings if f["rule"] == "image-tag-not-latest"]
     assert len(image) == 1
-    assert image[0]["file"] == str(manifest)
+    assert image[0]["file"] == "pod.yaml"  # relative to the repository root, tmp_path
     assert image[0]["line"] == 12  # the `image:` line of the Pod
     assert image[0]["object"] == "v1/Pod/default/web"
 

@@ -410,6 +410,13 @@ def test_each_document_knows_its_place_among_its_templates_documents() -> None:
         ("y", 0),
         ("z", 1),
     ]
+    # helm sorts a template's documents by kind: the place among those of its kind is
+    # what maps an object back to the template's documents
+    assert [(o.name, o.kind_index) for o in split_stream(stream)] == [
+        ("x", 0),
+        ("y", 0),
+        ("z", 0),
+    ]
 
 
 # --- limits ---------------------------------------------------------------------------------

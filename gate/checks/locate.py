@@ -1,72 +1,417 @@
-"""Point a finding at the line a person would open."""
+"""Point a finding at the file and line a person would open.
+
+A rendered value cannot be traced back to a template line exactly; the key that
+holds it (`startupProbe:`, `image:`) is where a reader starts. A template is read
+as the YAML it mostly is: a line's indentation says which key it belongs to, and a
+line that is only a template action (`{{- if }}`, `{{- include ... | nindent 8 }}`)
+belongs to none. The finding's path is followed step by step:
+
+- a key is looked for in the block the previous step opened, at the block's own
+  indentation first (so `spec.template.spec` does not stop at a `spec:` deeper
+  down), then deeper (a template may indent through `nindent`);
+- a list index picks among the block's `- ` items: the item whose literal `name:`
+  is the rendered item's name; else the index-th item, unless its literal name says
+  it is another one; else the nearest item whose name the template computes (a
+  `range` writes one item for all the items it renders). No item at all (the list
+  comes from `toYaml`) stops at the list's key;
+- a step the template does not hold may come from a helper: the `include` and
+  `template` calls in the block are followed into their `define` (in any template
+  of the chart or its subcharts), and when the helper holds the step, the finding
+  points into the helper;
+- a step found nowhere ends the walk (`resources: {{ toYaml ... }}` writes requests
+  and cpu on its own line): the deepest step found gives the line, the container's
+  `- name:` line when the container has no `startupProbe` at all.
+
+A template that renders several documents: the object's document is the one whose
+literal `kind:` is the object's, the how-many-th of that kind (helm sorts its output
+by kind, in template order within a kind); a document whose kind is computed is
+chosen like a list item. The object itself (a path with no step) is its document's
+first line.
+Each step scans the lines of one block once, and a finding follows at most
+_HELPER_WALKS helpers: the work is linear in the template's size per finding.
+"""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from gate.checks.policies.paths import Concrete
+from gate.model import RenderedObject
+from gate.sources import Sources
+
+Location = tuple[str, int | None]  # the file to open, and the 1-based line in it
+Locate = Callable[[RenderedObject, Concrete], Location]
+
+_CONTENT, _ACTION, _SKIP, _SEPARATOR = range(4)
+_HELPER_DEPTH = 4  # include inside include inside include ...
+_HELPER_WALKS = 32  # helpers followed for one finding, at most
+
+_SEPARATOR_LINE = re.compile(r"^---(?:\s|$)")
+_ITEM = re.compile(r"^(?P<indent> *)(?P<dash>-(?: +|$))?")
+_KEY = re.compile(
+    r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<plain>[^\s"'{#\[\]|>&*!%@`][^:#]*?))"""
+    r"""\s*:(?:\s+(?P<value>.*)|$)"""
+)
+_CALL = re.compile(r"""\b(?:include|template)\s+"((?:[^"\\]|\\.)*)\"""")
+_BLOCK_ACTION = re.compile(r"\{\{-?\s*(if|range|with|define|block|end)\b")
 
 
-@functools.lru_cache(maxsize=512)
-def _file_lines(file: str) -> tuple[str, ...] | None:
-    try:
-        return tuple(Path(file).read_text(encoding="utf-8", errors="replace").splitlines())
-    except OSError:
+@dataclass(frozen=True)
+class _Line:
+    kind: int
+    indent: int = 0  # leading spaces
+    column: int = 0  # where its key starts: after the `- ` of an item
+    item: bool = False
+    key: str | None = None
+    value: str = ""  # the text after `key:`
+    calls: tuple[str, ...] = ()  # helpers it includes
+
+
+def _line(raw: str) -> _Line:
+    text = raw.rstrip("\r")
+    stripped = text.strip()
+    calls = tuple(_CALL.findall(text)) if ("include" in text or "template" in text) else ()
+    if _SEPARATOR_LINE.match(text):
+        return _Line(_SEPARATOR)
+    if not stripped or stripped.startswith("#"):
+        return _Line(_SKIP)
+    if stripped.startswith("{{"):
+        return _Line(_ACTION, calls=calls)
+    head = _ITEM.match(text)
+    assert head is not None  # both groups are optional
+    indent = len(head["indent"])
+    column = head.end()
+    key = _KEY.match(text, column)
+    name = None if key is None else key["dq"] if key["dq"] is not None else key["sq"]
+    if key is not None and name is None:
+        name = key["plain"].rstrip()
+    return _Line(
+        _CONTENT,
+        indent,
+        column,
+        head["dash"] is not None,
+        name,
+        (key["value"] or "").strip() if key is not None else "",
+        calls,
+    )
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Lines [start, end) of a template: a key's value, a list item, a document, or a
+    helper's body. `owner` is the line that opened it (its calls count as its own)."""
+
+    start: int
+    end: int
+    owner: int | None = None
+    inline: bool = False  # an item: the owner line is the item's first line
+
+
+class _Parsed:
+    """A template's lines, classified once."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lines = tuple(_line(raw) for raw in text.split("\n"))
+
+    @functools.cached_property
+    def offsets(self) -> tuple[int, ...]:
+        """Where each line starts in the text."""
+        starts = [0]
+        starts += [match.end() for match in re.finditer("\n", self.text)]
+        return tuple(starts)
+
+    @functools.cached_property
+    def documents(self) -> tuple[_Block, ...]:
+        """The parts between `---` lines that hold YAML; a part of actions only (a
+        `{{- $x := ... }}` prologue) is none, unless no part holds YAML (a template
+        that is one `include`)."""
+        parts: list[_Block] = []
+        start = 0
+        for number, line in enumerate([*self.lines, _Line(_SEPARATOR)]):
+            if line.kind == _SEPARATOR:
+                if number > start:
+                    parts.append(_Block(start, number))
+                start = number + 1
+        for wanted in (_CONTENT, _ACTION):
+            found = [p for p in parts if any(self.lines[n].kind == wanted for n in _span(p))]
+            if found:
+                return tuple(found)
+        return (_Block(0, len(self.lines)),)
+
+    def kind_of(self, document: _Block) -> str | None:
+        for number in _span(document):
+            line = self.lines[number]
+            if line.kind == _CONTENT and line.key == "kind" and line.column == 0:
+                return _literal(line.value)
+        return None
+
+    def first_line(self, block: _Block) -> int:
+        """The block's first line of YAML, else of anything, 0-based."""
+        for wanted in (_CONTENT, _ACTION):
+            for number in _span(block):
+                if self.lines[number].kind == wanted:
+                    return number
+        return block.start
+
+    def helper_body(self, line: int) -> _Block:
+        """The lines of the `define` on `line`, up to its `end`."""
+        depth = 0
+        for match in _BLOCK_ACTION.finditer(self.text, self.offsets[line]):
+            depth += -1 if match.group(1) == "end" else 1
+            if depth <= 0:
+                end = bisect.bisect_right(self.offsets, match.start()) - 1
+                return _Block(line + 1, max(end, line + 1))
+        return _Block(line + 1, len(self.lines))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str) -> _Parsed:
+    return _Parsed(text)
+
+
+def _span(block: _Block) -> range:
+    return range(block.start, block.end)
+
+
+def _literal(value: str) -> str | None:
+    """A scalar as written, when the template writes it literally; None when a template
+    action computes it."""
+    value = re.sub(r"\s+#.*$", "", value).strip()
+    if not value or "{{" in value:
+        return None
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def _key_block(lines: Sequence[_Line], at: int) -> _Block:
+    """What a key's value spans: the lines below it indented deeper, and `- ` items at
+    its own column (YAML lets a list sit at its key's indentation)."""
+    column = lines[at].column
+    end = at + 1
+    while end < len(lines):
+        line = lines[end]
+        if line.kind == _SEPARATOR:
+            break
+        if line.kind == _CONTENT and (
+            line.indent < column or (line.indent == column and not line.item)
+        ):
+            break
+        end += 1
+    return _Block(at + 1, end, owner=at)
+
+
+def _item_block(lines: Sequence[_Line], at: int) -> _Block:
+    """A list item: its own line and the lines below it indented past its dash."""
+    dash = lines[at].indent
+    end = at + 1
+    while end < len(lines):
+        line = lines[end]
+        if line.kind == _SEPARATOR or (line.kind == _CONTENT and line.indent <= dash):
+            break
+        end += 1
+    return _Block(at, end, owner=at, inline=True)
+
+
+def _column(lines: Sequence[_Line], block: _Block) -> int | None:
+    """The column of the block's own keys: the item's, or its first line's."""
+    if block.inline:
+        return lines[block.start].column
+    for number in _span(block):
+        if lines[number].kind == _CONTENT:
+            return lines[number].column
+    return None
+
+
+def _find_key(lines: Sequence[_Line], block: _Block, key: str) -> int | None:
+    column = _column(lines, block)
+    first = None
+    for number in _span(block):
+        line = lines[number]
+        if line.kind == _CONTENT and line.key == key:
+            if line.column == column:
+                return number
+            if first is None:
+                first = number
+    return first
+
+
+def _items(lines: Sequence[_Line], block: _Block) -> list[int]:
+    """The `- ` items of a list block, at its first item's indentation."""
+    start = block.start + 1 if block.inline else block.start
+    first = next((n for n in range(start, block.end) if lines[n].kind == _CONTENT), None)
+    if first is None or not lines[first].item:
+        return []
+    dash = lines[first].indent
+    return [
+        n
+        for n in range(first, block.end)
+        if lines[n].kind == _CONTENT and lines[n].item and lines[n].indent == dash
+    ]
+
+
+def _item_name(lines: Sequence[_Line], at: int) -> str | None:
+    """An item's literal `name:`, if it writes one."""
+    column = lines[at].column
+    for number in _span(_item_block(lines, at)):
+        line = lines[number]
+        if line.kind == _CONTENT and line.key == "name" and line.column == column:
+            return _literal(line.value)
+    return None
+
+
+def choose(
+    count: int, index: int, literal: Callable[[int], str | None], wanted: str | None
+) -> int | None:
+    """Which of `count` template items wrote the rendered `index`-th one, named `wanted`.
+
+    An item whose literal name is `wanted` did (the nearest one to `index` when there
+    are several); else the `index`-th, unless its literal name says it is another
+    item; else the nearest one before it whose name is computed, since a `range`
+    writes one item for all it renders (or the first after, when an `if` left out
+    items before)."""
+    if count == 0:
+        return None
+    names = [literal(n) for n in range(count)]
+    if wanted is not None:
+        exact = [n for n, name in enumerate(names) if name == wanted]
+        if exact:
+            before = [n for n in exact if n <= index]
+            return before[-1] if before else exact[0]
+        candidates = [n for n, name in enumerate(names) if name is None]
+    else:
+        candidates = list(range(count))
+    before = [n for n in candidates if n <= index]
+    if before:
+        return before[-1]
+    return candidates[0] if candidates else None
+
+
+def _child(node: Any, step: str | int) -> Any:
+    if isinstance(step, str):
+        return node.get(step) if isinstance(node, dict) else None
+    if isinstance(node, list) and -len(node) <= step < len(node):
+        return node[step]
+    return None
+
+
+class _Walk:
+    """One finding's path through a template and the helpers it includes."""
+
+    def __init__(self, sources: Sources | None):
+        self.sources = sources
+        self.walks = 0
+
+    def follow(
+        self,
+        parsed: _Parsed,
+        block: _Block,
+        steps: Concrete,
+        node: Any,
+        depth: int = 0,
+    ) -> tuple[str | None, int | None, int]:
+        """The file and 1-based line of the deepest step found, and how many steps were
+        found. The file is None when it is the template's own (no helper)."""
+        lines = parsed.lines
+        found: int | None = None
+        resolved = 0
+        for position, step in enumerate(steps):
+            child = _child(node, step)
+            if isinstance(step, str):
+                at = _find_key(lines, block, step)
+                following = _key_block
+            else:
+                items = _items(lines, block)
+                wanted = child.get("name") if isinstance(child, dict) else None
+                pick = choose(
+                    len(items),
+                    step if step >= 0 else len(node if isinstance(node, list) else []) + step,
+                    lambda n, items=items: _item_name(lines, items[n]),  # type: ignore[misc]
+                    wanted if isinstance(wanted, str) else None,
+                )
+                at = None if pick is None else items[pick]
+                following = _item_block
+            if at is not None:
+                found, resolved, block, node = at, resolved + 1, following(lines, at), child
+                continue
+            # Not in the template itself: a helper it includes here may write it.
+            helper = self._helpers(lines, block, steps[position:], node, depth)
+            if helper is not None:
+                file, line, more = helper
+                return file, line, resolved + more
+            # Written by the template some other way (`resources: {{ toYaml ... }}`, a
+            # list through `range` over values): what is below it is not in the text
+            # either, and a deeper key of the same name would belong to something else.
+            break
+        return None, (found + 1 if found is not None else None), resolved
+
+    def _helpers(
+        self, lines: Sequence[_Line], block: _Block, steps: Concrete, node: Any, depth: int
+    ) -> tuple[str | None, int | None, int] | None:
+        if self.sources is None or depth >= _HELPER_DEPTH:
+            return None
+        numbers = range(block.start if block.owner is None else block.owner, block.end)
+        for name in (call for n in numbers for call in lines[n].calls):
+            if self.walks >= _HELPER_WALKS:
+                return None
+            helper = self.sources.define(name)
+            if helper is None:
+                continue
+            self.walks += 1
+            template, line = helper
+            parsed = _parsed(template.text)
+            body = parsed.helper_body(line)
+            file, found, resolved = self.follow(parsed, body, steps, node, depth + 1)
+            if resolved:
+                return file or template.file, found, resolved
         return None
 
 
-@functools.lru_cache(maxsize=1024)
-def _key_pattern(key: str) -> re.Pattern[str]:
-    return re.compile(rf"^\s*(?:-\s+)?[\"']?{re.escape(key)}[\"']?\s*:")
+def _document(parsed: _Parsed, obj: RenderedObject) -> _Block:
+    """The template's document that rendered `obj`. helm sorts the documents of its
+    output by kind, keeping their order within a kind: the how-many-th of its kind
+    picks among the documents whose literal `kind:` is the object's; else (a computed
+    kind) the how-many-th document of the template."""
+    documents = parsed.documents
+    kinds = [parsed.kind_of(document) for document in documents]
+    exact = [n for n, kind in enumerate(kinds) if kind == obj.kind]
+    if exact:
+        return documents[exact[min(obj.kind_index, len(exact) - 1)]]
+    pick = choose(len(documents), obj.source_index, kinds.__getitem__, obj.kind)
+    return documents[pick if pick is not None else 0]
 
 
-def key_line(lines: Sequence[str], path: Concrete, start: int = 0) -> int | None:
-    """Follow the keys of `path` down `lines` from `start`; the 1-based line of the
-    deepest one found, in order. Keys a template writes through `toYaml` are not in
-    it, so a key not found is passed over and the search goes on with the next."""
-    position, found = start, None
-    for key in (p for p in path if isinstance(p, str)):
-        pattern = _key_pattern(key)
-        for number in range(position, len(lines)):
-            if number > start and lines[number].startswith("---"):
-                break
-            if pattern.match(lines[number]):
-                position, found = number, number + 1
-                break
-    return found
+class Locator:
+    """The file and line of findings on the objects of one chart's renderings."""
+
+    def __init__(self, sources: Sources):
+        self.sources = sources
+
+    def __call__(self, obj: RenderedObject, path: Concrete) -> Location:
+        template = self.sources.template(obj.source)
+        if template is None:
+            return obj.file, None
+        parsed = _parsed(template.text)
+        document = _document(parsed, obj)
+        file, line, _ = _Walk(self.sources).follow(parsed, document, path, obj.body)
+        if line is None:  # the object itself: its document's first line
+            return template.file, parsed.first_line(document) + 1
+        return file or template.file, line
 
 
-_YAML_KEY = re.compile(r"^\s*(?:-\s+)?[\w\"'.-]+\s*:")
-
-
-@functools.lru_cache(maxsize=512)
-def _document_starts(file: str) -> tuple[int, ...]:
-    """The first line (0-based) of each document of a template that holds YAML keys;
-    a leading `---` or a `{{- if }}` line before it does not count as a document."""
-    lines = _file_lines(file) or ()
-    starts: list[int] = []
-    begin = 0
-    for number, line in enumerate([*lines, "---"]):
-        if line.startswith("---"):
-            if any(_YAML_KEY.match(text) for text in lines[begin:number]):
-                starts.append(begin)
-            begin = number + 1
-    return tuple(starts)
-
-
-def template_line(file: str, path: Concrete, occurrence: int = 0) -> int | None:
-    """The line of the template that writes the failing path's deepest key, else 1.
-
-    A rendered value cannot be traced back to a template line exactly; the key
-    that holds it (`startupProbe:`, `image:`) is where a reader starts. For the
-    n-th document a template rendered, the search starts at its n-th document.
-    """
-    lines = _file_lines(file) if file else None
-    if lines is None:
-        return None
-    starts = _document_starts(file)
-    start = starts[occurrence] if 0 < occurrence < len(starts) else 0
-    return key_line(lines, path, start) or key_line(lines, path) or (start + 1)
+def manifest_line(text: str, line: int, path: Concrete, body: Any) -> int:
+    """The line of `path` in the plain manifest `text`, in the document whose first
+    line of content is `line` (1-based); that line when the path is not found."""
+    parsed = _parsed(text)
+    document = next(
+        (d for d in parsed.documents if d.start <= line - 1 < d.end),
+        _Block(line - 1, len(parsed.lines)),
+    )
+    _, found, _ = _Walk(None).follow(parsed, document, path, body)
+    return found or line

@@ -64,15 +64,30 @@ def _code(text: str) -> str:
     return f"{fence}{padded}{fence}"
 
 
+def _block(lines: list[str]) -> str:
+    """Lines shown as written, in a code block of a list item that none of them can
+    close (its fence is longer than any run of backticks in them)."""
+    longest = max((len(run) for line in lines for run in re.findall("`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return "\n".join([f"  {fence}text", *(f"  {line}" for line in lines), f"  {fence}"])
+
+
 def _problems(findings: list[Finding]) -> list[str]:
-    return [
-        f"- **{f.severity.value}** `{f.rule}`"
-        + (f" {_escape(short_identity(f.object))}" if f.object else "")
-        + (f" at {_code(f.path)}" if f.path else "")
-        + f": {_escape(f.message.splitlines()[0])}"
-        for f in findings
-        if f.drift is None and f.severity is not Severity.INFO and f.exempted is None
-    ]
+    """One list item per finding; the lines of a message after its first (helm's reason
+    for a failed render) follow in a code block of the item, one item kept whole."""
+    problems = []
+    for f in findings:
+        if f.drift is not None or f.severity is Severity.INFO or f.exempted is not None:
+            continue
+        first, *more = f.message.split("\n")
+        problems.append(
+            f"- **{f.severity.value}** `{f.rule}`"
+            + (f" {_escape(short_identity(f.object))}" if f.object else "")
+            + (f" at {_code(f.path)}" if f.path else "")
+            + f": {_escape(first)}"
+            + (f"\n{_block(more)}" if more else "")
+        )
+    return problems
 
 
 def format_report(report: Report, style: Style) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from gate.checks.locate import Locate
 from gate.checks.policies.model import (
     MISSING,
     AllOf,
@@ -352,7 +353,7 @@ def check_policies(
     policies: Iterable[Policy],
     objects: Iterable[RenderedObject],
     params_for: ParamsFor | None = None,
-    line_for: Callable[[RenderedObject, Concrete], int | None] | None = None,
+    locate: Locate | None = None,
 ) -> list[Finding]:
     findings: list[Finding] = []
     objects = list(objects)
@@ -362,6 +363,9 @@ def check_policies(
                 continue
             params = params_for(policy, obj) if params_for else dict(policy.params)
             for item, outcome in violations(policy, obj, params):
+                file, line = (
+                    locate(obj, outcome.path) if locate else (obj.file or obj.source, None)
+                )
                 findings.append(
                     Finding(
                         category=Category.POLICY,
@@ -372,8 +376,8 @@ def check_policies(
                         profile=obj.profile,
                         object=obj.identity,
                         path=format_path(outcome.path),
-                        file=obj.file or obj.source,
-                        line=line_for(obj, outcome.path) if line_for else None,
+                        file=file,
+                        line=line,
                     )
                 )
     return findings

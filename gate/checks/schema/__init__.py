@@ -8,9 +8,10 @@ is `schema-unknown-kind` (a warning, an error with `schemas.strict`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from gate.checks.locate import Locate
 from gate.checks.policies.paths import Concrete, format_path
 from gate.checks.schema.compiled import SchemaError
 from gate.checks.schema.crds import CustomSchemas, load_crd_objects
@@ -19,7 +20,6 @@ from gate.checks.schema.removed import removal
 from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import Category, Finding, RenderedObject, Severity
 
-LineFor = Callable[[RenderedObject, Concrete], "int | None"]
 MAX_ERRORS_PER_OBJECT = 20
 
 
@@ -37,12 +37,12 @@ class SchemaCheck:
         self.custom = CustomSchemas(load_crd_objects(crd_paths, limits))
         self.strict = strict
 
-    def check(self, objects: Sequence[RenderedObject], line_for: LineFor) -> list[Finding]:
+    def check(self, objects: Sequence[RenderedObject], locate: Locate) -> list[Finding]:
         """Findings for `objects`, which come from one rendering (their CRDs count too)."""
         custom = self.custom.with_crds(o for o in objects if o.kind == "CustomResourceDefinition")
         findings: list[Finding] = []
         for obj in objects:
-            findings += self._object(obj, custom, line_for)
+            findings += self._object(obj, custom, locate)
         return findings
 
     def _finding(
@@ -52,8 +52,9 @@ class SchemaCheck:
         severity: Severity,
         message: str,
         path: Concrete,
-        line_for: LineFor,
+        locate: Locate,
     ) -> Finding:
+        file, line = locate(obj, path)
         return Finding(
             Category.SCHEMA,
             rule,
@@ -63,12 +64,12 @@ class SchemaCheck:
             profile=obj.profile,
             object=obj.identity,
             path=format_path(path),
-            file=obj.file or obj.source,
-            line=line_for(obj, path),
+            file=file,
+            line=line,
         )
 
     def _object(
-        self, obj: RenderedObject, custom: CustomSchemas, line_for: LineFor
+        self, obj: RenderedObject, custom: CustomSchemas, locate: Locate
     ) -> list[Finding]:
         if not obj.api_version or not obj.kind:
             missing = "apiVersion" if not obj.api_version else "kind"
@@ -79,7 +80,7 @@ class SchemaCheck:
                     Severity.ERROR,
                     f"the object has no {missing}",
                     (missing,),
-                    line_for,
+                    locate,
                 )
             ]
         minor = self.kubernetes.minor
@@ -97,14 +98,14 @@ class SchemaCheck:
                     f"{obj.api_version} {obj.kind} is not served by Kubernetes {minor} "
                     f"(removed in {removed_in}); {instead}",
                     ("apiVersion",),
-                    line_for,
+                    locate,
                 )
             ]
         check = self.kubernetes.check_for(obj.api_version, obj.kind) or custom.check_for(
             obj.api_version, obj.kind
         )
         if check is None:
-            return [self._unknown(obj, custom, line_for)]
+            return [self._unknown(obj, custom, locate)]
         errors: list[SchemaError] = []
         check(obj.body, (), errors)
         return [
@@ -114,12 +115,12 @@ class SchemaCheck:
                 Severity.ERROR,
                 f"{format_path(e.path) or 'the object'} {e.message}",
                 e.path,
-                line_for,
+                locate,
             )
             for e in errors[:MAX_ERRORS_PER_OBJECT]
         ]
 
-    def _unknown(self, obj: RenderedObject, custom: CustomSchemas, line_for: LineFor) -> Finding:
+    def _unknown(self, obj: RenderedObject, custom: CustomSchemas, locate: Locate) -> Finding:
         group = obj.api_version.rpartition("/")[0]
         served = [
             v
@@ -132,7 +133,7 @@ class SchemaCheck:
                 f"{', '.join(served)}, not {obj.api_version}"
             )
             return self._finding(
-                obj, "schema-invalid", Severity.ERROR, message, ("apiVersion",), line_for
+                obj, "schema-invalid", Severity.ERROR, message, ("apiVersion",), locate
             )
         message = (
             f"no schema for {obj.api_version} {obj.kind}: not a built-in kind of Kubernetes "
@@ -140,4 +141,4 @@ class SchemaCheck:
             "schemas.crds in gate.yaml"
         )
         severity = Severity.ERROR if self.strict else Severity.WARNING
-        return self._finding(obj, "schema-unknown-kind", severity, message, (), line_for)
+        return self._finding(obj, "schema-unknown-kind", severity, message, (), locate)

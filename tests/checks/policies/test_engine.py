@@ -599,16 +599,16 @@ def test_file_falls_back_to_source(load: LoadPolicy) -> None:
     assert finding.file == "backstage/templates/d.yaml"
 
 
-def test_line_for_receives_the_concrete_path(load: LoadPolicy) -> None:
+def test_locate_receives_the_concrete_path(load: LoadPolicy) -> None:
     policy = load(STARTUP)
     seen: list[tuple[str | int, ...]] = []
 
-    def line_for(obj: RenderedObject, path: tuple[str | int, ...]) -> int | None:
+    def locate(obj: RenderedObject, path: tuple[str | int, ...]) -> tuple[str, int | None]:
         seen.append(path)
-        return 42
+        return "charts/x/templates/_helpers.tpl", 42
 
-    (finding,) = check_policies([policy], [rendered(deployment({"name": "x"}))], None, line_for)
-    assert finding.line == 42
+    (finding,) = check_policies([policy], [rendered(deployment({"name": "x"}))], None, locate)
+    assert (finding.file, finding.line) == ("charts/x/templates/_helpers.tpl", 42)
     assert seen == [
         ("spec", "template", "spec", "containers", 0, "startupProbe", "initialDelaySeconds")
     ]

@@ -124,14 +124,14 @@ def rendered(
 
 
 class Lines:
-    """A line_for that answers LINE and remembers what it was asked."""
+    """A locate that answers the object's file and LINE and remembers what it was asked."""
 
     def __init__(self) -> None:
         self.asked: list[tuple[str, Concrete]] = []
 
-    def __call__(self, obj: RenderedObject, path: Concrete) -> int | None:
+    def __call__(self, obj: RenderedObject, path: Concrete) -> tuple[str, int | None]:
         self.asked.append((obj.identity, path))
-        return LINE
+        return obj.file or obj.source, LINE
 
 
 @functools.cache
