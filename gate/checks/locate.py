@@ -38,7 +38,7 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from gate.checks.policies.paths import Concrete
 from gate.model import RenderedObject
@@ -47,6 +47,7 @@ from gate.sources import Sources
 Location = tuple[str, int | None]  # the file to open, and the 1-based line in it
 Locate = Callable[[RenderedObject, Concrete], Location]
 
+_T = TypeVar("_T")
 _CONTENT, _ACTION, _SKIP, _SEPARATOR = range(4)
 _HELPER_DEPTH = 4  # include inside include inside include ...
 _HELPER_WALKS = 32  # helpers followed for one finding, at most
@@ -113,11 +114,13 @@ class _Block:
 
 
 class _Parsed:
-    """A template's lines, classified once."""
+    """A template's lines, classified once; the blocks, keys and items asked for are
+    remembered, so that many findings on one template scan each block once."""
 
     def __init__(self, text: str):
         self.text = text
         self.lines = tuple(_line(raw) for raw in text.split("\n"))
+        self._memo: dict[tuple[Any, ...], Any] = {}
 
     @functools.cached_property
     def offsets(self) -> tuple[int, ...]:
@@ -144,7 +147,12 @@ class _Parsed:
                 return tuple(found)
         return (_Block(0, len(self.lines)),)
 
-    def kind_of(self, document: _Block) -> str | None:
+    @functools.cached_property
+    def kinds(self) -> Choices:
+        """The documents by their literal `kind:` (None where the template computes it)."""
+        return Choices([self._kind_of(document) for document in self.documents])
+
+    def _kind_of(self, document: _Block) -> str | None:
         for number in _span(document):
             line = self.lines[number]
             if line.kind == _CONTENT and line.key == "kind" and line.column == 0:
@@ -159,8 +167,16 @@ class _Parsed:
                     return number
         return block.start
 
+    def _remembered(self, key: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(_T, self._memo[key])
+
     def helper_body(self, line: int) -> _Block:
-        """The lines of the `define` on `line`, up to its `end`."""
+        """The lines of the `define` on `line`, up to its own `end`."""
+        return self._remembered(("define", line), lambda: self._helper_body(line))
+
+    def _helper_body(self, line: int) -> _Block:
         depth = 0
         for match in _BLOCK_ACTION.finditer(self.text, self.offsets[line]):
             depth += -1 if match.group(1) == "end" else 1
@@ -168,6 +184,99 @@ class _Parsed:
                 end = bisect.bisect_right(self.offsets, match.start()) - 1
                 return _Block(line + 1, max(end, line + 1))
         return _Block(line + 1, len(self.lines))
+
+    def key_block(self, at: int) -> _Block:
+        """What a key's value spans: the lines below it indented deeper, and `- ` items
+        at its own column (YAML lets a list sit at its key's indentation)."""
+        return self._remembered(("key", at), lambda: self._key_block(at))
+
+    def _key_block(self, at: int) -> _Block:
+        lines = self.lines
+        column = lines[at].column
+        end = at + 1
+        while end < len(lines):
+            line = lines[end]
+            if line.kind == _SEPARATOR:
+                break
+            if line.kind == _CONTENT and (
+                line.indent < column or (line.indent == column and not line.item)
+            ):
+                break
+            end += 1
+        return _Block(at + 1, end, owner=at)
+
+    def item_block(self, at: int) -> _Block:
+        """A list item: its own line and the lines below it indented past its dash."""
+        return self._remembered(("item", at), lambda: self._item_block(at))
+
+    def _item_block(self, at: int) -> _Block:
+        lines = self.lines
+        dash = lines[at].indent
+        end = at + 1
+        while end < len(lines):
+            line = lines[end]
+            if line.kind == _SEPARATOR or (line.kind == _CONTENT and line.indent <= dash):
+                break
+            end += 1
+        return _Block(at, end, owner=at, inline=True)
+
+    def _column(self, block: _Block) -> int | None:
+        """The column of the block's own keys: the item's, or its first line's."""
+        if block.inline:
+            return self.lines[block.start].column
+        for number in _span(block):
+            if self.lines[number].kind == _CONTENT:
+                return self.lines[number].column
+        return None
+
+    def find_key(self, block: _Block, key: str) -> int | None:
+        """The line of `key` in the block: at the block's own column first, else the
+        first one deeper."""
+        return self._remembered(("find", block, key), lambda: self._find_key(block, key))
+
+    def _find_key(self, block: _Block, key: str) -> int | None:
+        column = self._column(block)
+        first = None
+        for number in _span(block):
+            line = self.lines[number]
+            if line.kind == _CONTENT and line.key == key:
+                if line.column == column:
+                    return number
+                if first is None:
+                    first = number
+        return first
+
+    def items(self, block: _Block) -> list[int]:
+        """The `- ` items of a list block, at its first item's indentation."""
+        return self._remembered(("items", block), lambda: self._items(block))
+
+    def _items(self, block: _Block) -> list[int]:
+        lines = self.lines
+        start = block.start + 1 if block.inline else block.start
+        first = next((n for n in range(start, block.end) if lines[n].kind == _CONTENT), None)
+        if first is None or not lines[first].item:
+            return []
+        dash = lines[first].indent
+        return [
+            n
+            for n in range(first, block.end)
+            if lines[n].kind == _CONTENT and lines[n].item and lines[n].indent == dash
+        ]
+
+    def choices(self, block: _Block) -> Choices:
+        """The items of a list block, by their literal names."""
+        return self._remembered(
+            ("choices", block),
+            lambda: Choices([self._item_name(at) for at in self.items(block)]),
+        )
+
+    def _item_name(self, at: int) -> str | None:
+        column = self.lines[at].column
+        for number in _span(self.item_block(at)):
+            line = self.lines[number]
+            if line.kind == _CONTENT and line.key == "name" and line.column == column:
+                return _literal(line.value)
+        return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -190,107 +299,39 @@ def _literal(value: str) -> str | None:
     return value
 
 
-def _key_block(lines: Sequence[_Line], at: int) -> _Block:
-    """What a key's value spans: the lines below it indented deeper, and `- ` items at
-    its own column (YAML lets a list sit at its key's indentation)."""
-    column = lines[at].column
-    end = at + 1
-    while end < len(lines):
-        line = lines[end]
-        if line.kind == _SEPARATOR:
-            break
-        if line.kind == _CONTENT and (
-            line.indent < column or (line.indent == column and not line.item)
-        ):
-            break
-        end += 1
-    return _Block(at + 1, end, owner=at)
+class Choices:
+    """Which of a list's template items wrote a rendered item, from the items' literal
+    names (None where the template computes the name), indexed once per list.
+
+    An item whose literal name is the rendered item's wrote it (the nearest one at or
+    before its index when there are several, as a template's two Issuers); else the
+    item at its index, unless that item's literal name says it is another one; else
+    the nearest one before it whose name is computed, since a `range` writes one item
+    for all it renders (or the first after, when an `if` left out items before)."""
+
+    def __init__(self, names: Sequence[str | None]):
+        self.count = len(names)
+        self.named: dict[str, list[int]] = {}
+        for number, name in enumerate(names):
+            if name is not None:
+                self.named.setdefault(name, []).append(number)
+        self.computed = [number for number, name in enumerate(names) if name is None]
+
+    def choose(self, index: int, wanted: str | None) -> int | None:
+        if self.count == 0:
+            return None
+        if wanted is None:
+            return min(max(index, 0), self.count - 1)
+        candidates = self.named.get(wanted) or self.computed
+        if not candidates:
+            return None
+        before = bisect.bisect_right(candidates, index)
+        return candidates[before - 1] if before else candidates[0]
 
 
-def _item_block(lines: Sequence[_Line], at: int) -> _Block:
-    """A list item: its own line and the lines below it indented past its dash."""
-    dash = lines[at].indent
-    end = at + 1
-    while end < len(lines):
-        line = lines[end]
-        if line.kind == _SEPARATOR or (line.kind == _CONTENT and line.indent <= dash):
-            break
-        end += 1
-    return _Block(at, end, owner=at, inline=True)
-
-
-def _column(lines: Sequence[_Line], block: _Block) -> int | None:
-    """The column of the block's own keys: the item's, or its first line's."""
-    if block.inline:
-        return lines[block.start].column
-    for number in _span(block):
-        if lines[number].kind == _CONTENT:
-            return lines[number].column
-    return None
-
-
-def _find_key(lines: Sequence[_Line], block: _Block, key: str) -> int | None:
-    column = _column(lines, block)
-    first = None
-    for number in _span(block):
-        line = lines[number]
-        if line.kind == _CONTENT and line.key == key:
-            if line.column == column:
-                return number
-            if first is None:
-                first = number
-    return first
-
-
-def _items(lines: Sequence[_Line], block: _Block) -> list[int]:
-    """The `- ` items of a list block, at its first item's indentation."""
-    start = block.start + 1 if block.inline else block.start
-    first = next((n for n in range(start, block.end) if lines[n].kind == _CONTENT), None)
-    if first is None or not lines[first].item:
-        return []
-    dash = lines[first].indent
-    return [
-        n
-        for n in range(first, block.end)
-        if lines[n].kind == _CONTENT and lines[n].item and lines[n].indent == dash
-    ]
-
-
-def _item_name(lines: Sequence[_Line], at: int) -> str | None:
-    """An item's literal `name:`, if it writes one."""
-    column = lines[at].column
-    for number in _span(_item_block(lines, at)):
-        line = lines[number]
-        if line.kind == _CONTENT and line.key == "name" and line.column == column:
-            return _literal(line.value)
-    return None
-
-
-def choose(
-    count: int, index: int, literal: Callable[[int], str | None], wanted: str | None
-) -> int | None:
-    """Which of `count` template items wrote the rendered `index`-th one, named `wanted`.
-
-    An item whose literal name is `wanted` did (the nearest one to `index` when there
-    are several); else the `index`-th, unless its literal name says it is another
-    item; else the nearest one before it whose name is computed, since a `range`
-    writes one item for all it renders (or the first after, when an `if` left out
-    items before)."""
-    if count == 0:
-        return None
-    names = [literal(n) for n in range(count)]
-    if wanted is not None:
-        exact = [n for n, name in enumerate(names) if name == wanted]
-        if exact:
-            before = [n for n in exact if n <= index]
-            return before[-1] if before else exact[0]
-        candidates = [n for n, name in enumerate(names) if name is None]
-    else:
-        candidates = list(range(count))
-    before = [n for n in candidates if n <= index]
-    if before:
-        return before[-1]
-    return candidates[0] if candidates else None
+def choose(names: Sequence[str | None], index: int, wanted: str | None) -> int | None:
+    """Choices(names).choose(index, wanted)."""
+    return Choices(names).choose(index, wanted)
 
 
 def _child(node: Any, step: str | int) -> Any:
@@ -309,39 +350,28 @@ class _Walk:
         self.walks = 0
 
     def follow(
-        self,
-        parsed: _Parsed,
-        block: _Block,
-        steps: Concrete,
-        node: Any,
-        depth: int = 0,
+        self, parsed: _Parsed, block: _Block, steps: Concrete, node: Any, depth: int = 0
     ) -> tuple[str | None, int | None, int]:
         """The file and 1-based line of the deepest step found, and how many steps were
         found. The file is None when it is the template's own (no helper)."""
-        lines = parsed.lines
         found: int | None = None
         resolved = 0
         for position, step in enumerate(steps):
             child = _child(node, step)
+            at: int | None
             if isinstance(step, str):
-                at = _find_key(lines, block, step)
-                following = _key_block
+                at = parsed.find_key(block, step)
+                following = parsed.key_block
             else:
-                items = _items(lines, block)
-                wanted = child.get("name") if isinstance(child, dict) else None
-                pick = choose(
-                    len(items),
-                    step if step >= 0 else len(node if isinstance(node, list) else []) + step,
-                    lambda n, items=items: _item_name(lines, items[n]),  # type: ignore[misc]
-                    wanted if isinstance(wanted, str) else None,
-                )
-                at = None if pick is None else items[pick]
-                following = _item_block
+                name = child.get("name") if isinstance(child, dict) else None
+                pick = parsed.choices(block).choose(step, name if isinstance(name, str) else None)
+                at = None if pick is None else parsed.items(block)[pick]
+                following = parsed.item_block
             if at is not None:
-                found, resolved, block, node = at, resolved + 1, following(lines, at), child
+                found, resolved, block, node = at, resolved + 1, following(at), child
                 continue
             # Not in the template itself: a helper it includes here may write it.
-            helper = self._helpers(lines, block, steps[position:], node, depth)
+            helper = self._helpers(parsed, block, steps[position:], node, depth)
             if helper is not None:
                 file, line, more = helper
                 return file, line, resolved + more
@@ -352,10 +382,11 @@ class _Walk:
         return None, (found + 1 if found is not None else None), resolved
 
     def _helpers(
-        self, lines: Sequence[_Line], block: _Block, steps: Concrete, node: Any, depth: int
+        self, parsed: _Parsed, block: _Block, steps: Concrete, node: Any, depth: int
     ) -> tuple[str | None, int | None, int] | None:
         if self.sources is None or depth >= _HELPER_DEPTH:
             return None
+        lines = parsed.lines
         numbers = range(block.start if block.owner is None else block.owner, block.end)
         for name in (call for n in numbers for call in lines[n].calls):
             if self.walks >= _HELPER_WALKS:
@@ -365,9 +396,9 @@ class _Walk:
                 continue
             self.walks += 1
             template, line = helper
-            parsed = _parsed(template.text)
-            body = parsed.helper_body(line)
-            file, found, resolved = self.follow(parsed, body, steps, node, depth + 1)
+            inner = _parsed(template.text)
+            body = inner.helper_body(line)
+            file, found, resolved = self.follow(inner, body, steps, node, depth + 1)
             if resolved:
                 return file or template.file, found, resolved
         return None
@@ -377,13 +408,12 @@ def _document(parsed: _Parsed, obj: RenderedObject) -> _Block:
     """The template's document that rendered `obj`. helm sorts the documents of its
     output by kind, keeping their order within a kind: the how-many-th of its kind
     picks among the documents whose literal `kind:` is the object's; else (a computed
-    kind) the how-many-th document of the template."""
-    documents = parsed.documents
-    kinds = [parsed.kind_of(document) for document in documents]
-    exact = [n for n, kind in enumerate(kinds) if kind == obj.kind]
+    kind) the how-many-th document of the template, as a list item is chosen."""
+    documents, kinds = parsed.documents, parsed.kinds
+    exact = kinds.named.get(obj.kind)
     if exact:
         return documents[exact[min(obj.kind_index, len(exact) - 1)]]
-    pick = choose(len(documents), obj.source_index, kinds.__getitem__, obj.kind)
+    pick = kinds.choose(obj.source_index, obj.kind)
     return documents[pick if pick is not None else 0]
 
 

@@ -31,11 +31,20 @@ def _case(suite: ET.Element, finding: Finding) -> None:
     if finding.exempted is not None:
         ET.SubElement(case, "skipped", message=f"exempted: {finding.exempted}")
     elif finding.severity is Severity.ERROR:
-        ET.SubElement(
-            case, "failure", message=finding.message.splitlines()[0], type=finding.rule
-        ).text = text
+        summary = _summary(finding.message)
+        ET.SubElement(case, "failure", message=summary, type=finding.rule).text = text
     else:
         ET.SubElement(case, "system-out").text = f"{finding.severity.value}: {text}"
+
+
+_SUMMARY = 1_000
+
+
+def _summary(message: str) -> str:
+    """A message on one line, as a CI shows a failure's title: helm's reason is on the
+    last lines of its error (Helm 4), not the first."""
+    joined = " ".join(line.strip() for line in message.splitlines() if line.strip())
+    return joined if len(joined) <= _SUMMARY else joined[: _SUMMARY - 3] + "..."
 
 
 def format_report(report: Report, style: Style) -> str:

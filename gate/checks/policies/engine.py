@@ -363,9 +363,7 @@ def check_policies(
                 continue
             params = params_for(policy, obj) if params_for else dict(policy.params)
             for item, outcome in violations(policy, obj, params):
-                file, line = (
-                    locate(obj, outcome.path) if locate else (obj.file or obj.source, None)
-                )
+                file, line = locate(obj, outcome.path) if locate else (obj.file or obj.source, None)
                 findings.append(
                     Finding(
                         category=Category.POLICY,

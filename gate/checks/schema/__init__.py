@@ -68,9 +68,7 @@ class SchemaCheck:
             line=line,
         )
 
-    def _object(
-        self, obj: RenderedObject, custom: CustomSchemas, locate: Locate
-    ) -> list[Finding]:
+    def _object(self, obj: RenderedObject, custom: CustomSchemas, locate: Locate) -> list[Finding]:
         if not obj.api_version or not obj.kind:
             missing = "apiVersion" if not obj.api_version else "kind"
             return [
