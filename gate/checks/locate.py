@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from gate.checks.policies.paths import Concrete
-from gate.model import RenderedObject
+from gate.model import RenderedObject, one_line
 from gate.sources import Sources
 
 Location = tuple[str, int | None]  # the file to open, and the 1-based line in it
@@ -431,8 +431,10 @@ class Locator:
         document = _document(parsed, obj)
         file, line, _ = _Walk(self.sources).follow(parsed, document, path, obj.body)
         if line is None:  # the object itself: its document's first line
-            return template.file, parsed.first_line(document) + 1
-        return file or template.file, line
+            file, line = None, parsed.first_line(document) + 1
+        # Files are named by the chart (folders, archive members): shown on one line,
+        # like every name a chart chooses.
+        return one_line(file or template.file), line
 
 
 def manifest_line(text: str, line: int, path: Concrete, body: Any) -> int:

@@ -280,3 +280,13 @@ def test_many_findings_on_a_large_template_stay_fast(tmp_path: Path) -> None:
     assert lines == [6 + 3 * n for n in range(count)]
     # 0.05 s here; seconds if each finding scanned every item
     assert time.perf_counter() - started < 5
+
+
+def test_a_helper_file_named_to_repaint_a_terminal_is_shown_on_one_line(tmp_path: Path) -> None:
+    helpers = '{{- define "app.container" -}}\n- name: app\n  image: app:1\n{{- end }}\n'
+    template = (
+        'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    {{- include "app.container" . }}\n'
+    )
+    locate = locator(tmp_path, {"pod.yaml": template, "_\x1b[2J\n::error::x.tpl": helpers})
+    file, line = locate(rendered("pod.yaml", pod("app")), ("spec", "containers", 0, "image"))
+    assert file.endswith("templates/_\\x1b[2J\\n::error::x.tpl") and line == 3
