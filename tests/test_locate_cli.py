@@ -28,6 +28,7 @@ from tests.shop_chart import (
     PORTAL_FOLDER,
     line_of,
     shop_repository,
+    write_files,
 )
 
 SHOP = "charts/shop"
@@ -288,3 +289,43 @@ def test_a_config_in_a_subfolder_names_files_from_the_root(helm_path: str, tmp_p
     absolute = check(root, helm_path, "--config", str(config), "--profile", "default", cwd=tmp_path)
     assert files(given) == files(absolute)
     assert all(file.startswith(f"{SHOP}/") for file in files(given)), files(given)
+
+
+# --- a dependency gate built: its own folder, and lines from the copy helm rendered -----
+
+WRAPPER_CHART = """\
+apiVersion: v2
+name: wrapper
+version: 1.0.0
+dependencies:
+  - name: webportal
+    version: 0.1.0
+    alias: portal
+    repository: file://../webportal
+"""
+
+
+def test_a_dependency_gate_built_points_at_its_folder_and_line(
+    helm_path: str, tmp_path: Path
+) -> None:
+    # the wrapper commits no charts/: gate builds the file:// dependency into a copy
+    (tmp_path / ".git").mkdir()
+    charts = tmp_path / "charts"
+    write_files(charts / "wrapper", {"Chart.yaml": WRAPPER_CHART})
+    write_files(
+        charts / "webportal",
+        {
+            "Chart.yaml": "apiVersion: v2\nname: webportal\nversion: 0.1.0\n",
+            "templates/deployment.yaml": PORTAL_DEPLOYMENT,
+        },
+    )
+    (tmp_path / "gate.yaml").write_text(
+        "targets:\n  - {name: wrapper, chart: charts/wrapper, release: w, namespace: w}\n"
+    )
+    report = check(tmp_path, helm_path)
+    portal = "apps/v1/Deployment/w/portal"
+    assert at(report, "image-digest-pinned", portal, f"{CONTAINERS}[1].image") == (
+        "charts/webportal/templates/deployment.yaml",
+        line_of(PORTAL_DEPLOYMENT, 'image: "oauth2-proxy:7.6"'),
+    )
+    assert not (charts / "wrapper" / "charts").exists()  # the user's folder untouched

@@ -113,37 +113,44 @@ def test_one_subchart_under_two_aliases_and_the_version_asked_for(tmp_path: Path
     )
 
 
-def test_dependencies_from_a_further_charts_folder(tmp_path: Path) -> None:
-    # what gate/dependencies.py builds lives under .gate-cache/dependencies/<key>/charts/;
-    # the chart's own charts/ is searched first
-    chart = tmp_path / "app"
-    write_files(
-        chart,
-        {
-            "Chart.yaml": (
-                "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n"
-                "  - {name: db, version: 1.0.0}\n  - {name: own, version: 1.0.0}\n"
-            ),
-            "charts/own/Chart.yaml": "apiVersion: v2\nname: own\nversion: 1.0.0\n",
-            "charts/own/templates/a.yaml": "kind: ConfigMap\n",
-        },
+def test_a_chart_rendered_from_a_copy_with_built_dependencies(tmp_path: Path) -> None:
+    # gate/dependencies.py renders a copy of the chart whose charts/ it built; the text
+    # comes from the copy, the files are the user's, or where the build says
+    user = tmp_path / "app"
+    chart_yaml = (
+        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n"
+        "  - {name: db, version: 1.0.0, alias: store}\n  - {name: own, version: 1.0.0}\n"
     )
-    built = tmp_path / ".gate-cache" / "dependencies" / "k1" / "charts"
-    db = {"db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.0.0\n"}
-    own = {"own/Chart.yaml": "apiVersion: v2\nname: own\nversion: 1.0.0\n"}
-    write_files(
-        built,
-        {
-            "db-1.0.0.tgz": archive({**db, "db/templates/sts.yaml": "kind: StatefulSet\n"}),
-            "own-1.0.0.tgz": archive({**own, "own/templates/a.yaml": "kind: ConfigMap\n"}),
-        },
+    own = {
+        "charts/own/Chart.yaml": "apiVersion: v2\nname: own\nversion: 1.0.0\n",
+        "charts/own/templates/a.yaml": "kind: ConfigMap\n",
+    }
+    write_files(user, {"Chart.yaml": chart_yaml, **own})
+    copy = tmp_path / "copy" / "app"
+    db = {
+        "db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        "db/templates/sts.yaml": "kind: StatefulSet\n",
+        "db/templates/_helpers.tpl": '{{- define "db.name" -}}\ndb\n{{- end }}\n',
+    }
+    write_files(copy, {"Chart.yaml": chart_yaml, **own, "charts/db-1.0.0.tgz": archive(db)})
+    cached = ".gate-cache/dependencies/k1/charts/db-1.0.0.tgz"
+
+    def built(name: str) -> str | None:
+        inside = name.split("/", 3)
+        return f"{cached}#db/{inside[3]}" if inside[1:3] == ["charts", "store"] else None
+
+    sources = Sources(user, rendered=copy, dependency_file=built)
+    template = sources.template("app/charts/store/templates/sts.yaml")
+    assert template is not None
+    assert (template.file, template.text) == (
+        f"{cached}#db/templates/sts.yaml",
+        "kind: StatefulSet\n",
     )
-    sources = Sources(chart, extra_charts=built)
-    assert sources.file("app/charts/db/templates/sts.yaml") == (
-        f"{built}/db-1.0.0.tgz#db/templates/sts.yaml"
-    )
-    assert sources.file("app/charts/own/templates/a.yaml") == f"{chart}/charts/own/templates/a.yaml"
-    assert Sources(chart).template("app/charts/db/templates/sts.yaml") is None
+    assert sources.file("app/charts/own/templates/a.yaml") == f"{user}/charts/own/templates/a.yaml"
+    helper = sources.define("db.name")
+    assert helper is not None and helper[0].file == f"{cached}#db/templates/_helpers.tpl"
+    # the user's folder alone lacks the dependency
+    assert Sources(user).template("app/charts/store/templates/sts.yaml") is None
 
 
 def test_helpers_by_name_a_parent_definition_first(tmp_path: Path) -> None:
