@@ -476,10 +476,18 @@ class Gate:
                 self.config.values.max_renders,
                 self.config.values.free_form,
                 self.config.limits,
+                self._shown(split),
             ).run(no_effect)
             by_target.setdefault(target.name, []).append((profile, analysis))
         findings = [f for analyses in by_target.values() for f in across_profiles(analyses)]
         return findings, [a for analyses in by_target.values() for _, a in analyses]
+
+    def _shown(self, split: Split) -> Callable[[str], str]:
+        """helm's name of a template as a report names its file (root-relative)."""
+        sources, relative = split.sources, self.config.fence.relative
+        if sources is None:
+            return str
+        return lambda name: relative(sources.file(name))
 
     def _variant_renderer(
         self,

@@ -523,7 +523,9 @@ def test_keys_read_through_real_chart_idioms(helm_path: str, tmp_path: Path) -> 
     assert read["keys"] == 13
     assert read["free_form"] == {"podLabels": 1}  # ranged over: any key is a label
     assert read["analysed"] == 12
-    assert any(place.startswith("tpl ") for place in read["unread"])
+    (tpl,) = [place for place in read["unread"] if place.startswith("tpl ")]
+    # named as the file on disk, not as helm names the template
+    assert f"{IDIOMS}/templates/configmap.yaml:" in tpl
 
 
 def test_the_official_backstage_idiom_does_not_blind_the_analysis(
@@ -543,4 +545,20 @@ def test_the_official_backstage_idiom_does_not_blind_the_analysis(
     assert found == {
         f"backstage.{key}": f"backstage.backstage.{key}" for key in ["image", *MISNESTED]
     }
+    assert code == 1
+
+
+def test_a_random_object_name_does_not_hide_an_ignored_key(helm_path: str, tmp_path: Path) -> None:
+    """Measured on podinfo and jenkins (issue 11): a helm test Pod named at random on
+    every render made every confirming render differ, so no typo was ever reported."""
+    write(tmp_path, "typo.yaml", "replicaCuont: 3\n")
+    write(tmp_path, "ok.yaml", "replicaCount: 3\n")
+    path = config(
+        tmp_path, {"ok": ["ok.yaml"], "typo": ["typo.yaml"]}, FIXTURES / "values-random-name"
+    )
+    code, document = values_json(path, helm_path)
+    found = rule(document, "values-unknown-key")
+    assert [(f["profile"], f["path"], f["suggestion"]) for f in found] == [
+        ("typo", "replicaCuont", "replicaCount")
+    ]
     assert code == 1

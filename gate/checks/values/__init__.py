@@ -23,7 +23,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,8 +94,12 @@ class ValuesAnalysis:
         budget: int,
         free_form: Sequence[str] = (),
         limits: Limits = DEFAULT_LIMITS,
+        shown: Callable[[str], str] = str,
     ):
+        """`shown` turns helm's name of a template (`app/charts/db/templates/x.yaml`)
+        into the file a person opens (gate/sources.py), for what `coverage` names."""
         self.target, self.profile = target, profile
+        self.shown = shown
         self.values = ProfileValues(profile, config_file, limits)
         self.chart = chart
         known, self.reads = knowledge_of(target.chart, chart)
@@ -204,7 +208,8 @@ class ValuesAnalysis:
         places: dict[str, list[str]] = {}  # how -> where, in the order met
         for note in self.reads.unread:
             if note.path is None:
-                where = f"{note.file}:{note.line}" if note.line else note.file
+                file = one_line(self.shown(note.file))
+                where = f"{file}:{note.line}" if note.line else file
                 places.setdefault(note.how, []).append(where)
         unread = [
             f"{how} at {wheres[0]}" + (f" and {len(wheres) - 1} more" if len(wheres) > 1 else "")
@@ -213,14 +218,15 @@ class ValuesAnalysis:
         if not self.reads.complete:  # what the templates read past the budget is unknown
             unread.insert(0, "the template reading stopped at its budget of steps")
         unread += [
-            f"{file}:{line} does not parse ({why})" for file, line, why in self.reads.unparsed
+            f"{one_line(self.shown(file))}:{line} does not parse ({why})"
+            for file, line, why in self.reads.unparsed
         ]
         keys = len(self.values.all_leaves())
         return ValuesCoverage(
             keys=keys,
             analysed=keys - sum(below.values()),
             free_form=tuple((dotted(path), count) for path, count in sorted(below.items())),
-            unread=tuple(one_line(place) for place in unread),
+            unread=tuple(unread),
         )
 
     def in_free_form_elsewhere(self) -> None:
@@ -518,9 +524,18 @@ class Suggester:
         # the children's names by length; the tree keeps the nodes alive.
         self._holding: dict[int, dict[str, list[str]]] = {}
         self._lengths: dict[int, dict[int, list[str]]] = {}
+        self._variants: dict[int, dict[str, str]] = {}
 
     def suggest(self, path: ValuesPath) -> str | None:
-        return self._deeper(path) or self._shallower(path) or self._respelled(path)
+        """A near-exact respelling first (`UI` for `ui`, `tga` for `tag`: measured on
+        real charts, a deeper parent that happens to hold the same key was wrong there),
+        then the key one level deeper or shallower, then a close spelling."""
+        return (
+            self._near(path)
+            or self._deeper(path)
+            or self._shallower(path)
+            or self._respelled(path)
+        )
 
     def elsewhere(self, path: ValuesPath, free_depth: int) -> str | None:
         """For a key below the free-form node `path[:free_depth]`: a path the charts
@@ -576,7 +591,8 @@ class Suggester:
                 if not self._spend(1):
                     return None
                 candidate = (*path[:depth], name, *path[depth:])
-                if known.knows(candidate) >= unknown + 2:
+                # declared key by key, not through a free-form map that would take it
+                if known.declares(candidate[: unknown + 2]):
                     return dotted(candidate)
         return None
 
@@ -586,9 +602,29 @@ class Suggester:
         unknown = known.knows(path)
         for depth in range(unknown):
             candidate = (*path[:depth], *path[depth + 1 :])
-            if candidate[0] not in _NEVER_SUGGESTED and known.knows(candidate) >= unknown:
+            if candidate[0] not in _NEVER_SUGGESTED and known.declares(candidate[:unknown]):
                 return dotted(candidate)
         return None
+
+    def _near(self, path: ValuesPath) -> str | None:
+        """The first unknown key respelt by one edit, when the charts declare it."""
+        unknown = self.known.knows(path)
+        if unknown >= len(path):
+            return None
+        parent = self.known.node(path[:unknown])
+        if parent is None:
+            return None
+        variants = self._variants.get(id(parent))
+        if variants is None:
+            if not self._spend(len(parent.children)):
+                return None
+            variants = _variants(parent.children)
+            self._variants[id(parent)] = variants
+        found = _nearly(path[unknown], variants)
+        if found is None or found in _NEVER_SUGGESTED:
+            return None
+        candidate = (*path[:unknown], found, *path[unknown + 1 :])
+        return dotted(candidate) if self.known.declares(candidate[: unknown + 1]) else None
 
     def _respelled(self, path: ValuesPath) -> str | None:
         parent = self.known.node(path[:-1])
@@ -611,6 +647,53 @@ class Suggester:
         candidates = [name for names in fitting for name in names]
         close = difflib.get_close_matches(word, candidates, n=1, cutoff=_CUTOFF)
         return dotted((*path[:-1], close[0])) if close else None
+
+
+# A key this short matches too much at one edit (`id` and `ip`); case and a swap count.
+_NEAR_LENGTH = 4
+
+
+def _variants(names: Iterable[str]) -> dict[str, str]:
+    """Each name under the forms one edit away from it can be looked up by: casefolded,
+    with one letter left out (`images` -> `image`), and with one letter a wildcard
+    (`\0`). Built once per parent, in time linear in the letters of its keys."""
+    variants: dict[str, str] = {}
+    for name in names:
+        folded = name.casefold()
+        variants.setdefault(f"case:{folded}", name)
+        if len(name) < _NEAR_LENGTH:
+            continue
+        for index in range(len(name)):
+            variants.setdefault(f"less:{name[:index]}{name[index + 1 :]}", name)
+            variants.setdefault(f"any:{name[:index]}\0{name[index + 1 :]}", name)
+    return variants
+
+
+def _nearly(word: str, variants: Mapping[str, str]) -> str | None:
+    """A name one edit from `word`: the same but for case, one letter more, fewer or
+    other, or two neighbouring letters swapped. difflib rates `UI`/`ui` 0.0 and
+    `tga`/`tag` 0.67, and a deeper parent that happens to hold `image` was wrong where
+    `images` was meant (argo-workflows, measured in issue 11)."""
+    folded = word.casefold()
+    same = variants.get(f"case:{folded}")
+    if same is not None and same != word:
+        return same
+    for index in range(len(folded) - 1):  # `tga` for `tag`: short keys too
+        swapped = f"{folded[:index]}{folded[index + 1]}{folded[index]}{folded[index + 2 :]}"
+        found = variants.get(f"case:{swapped}")
+        if found is not None and found != word:
+            return found
+    if len(word) < _NEAR_LENGTH:
+        return None
+    keys = [f"less:{word}"]  # the name has one letter more
+    for index in range(len(word)):
+        keys.append(f"less:{word[:index]}{word[index + 1 :]}")  # one letter fewer... as a
+        keys.append(f"any:{word[:index]}\0{word[index + 1 :]}")  # one letter other
+    for key in keys:
+        found = variants.get(key)
+        if found is not None and found != word:
+            return found
+    return None
 
 
 def _length_ratio(a: int, b: int) -> float:

@@ -48,7 +48,8 @@ def defaults_tree(values: Any, tree: Known, path: ValuesPath = ()) -> None:
 
 
 def schema_tree(schema: Any, tree: Known, path: ValuesPath = ()) -> None:
-    """values.schema.json: listed properties are known; additionalProperties opens a map.
+    """values.schema.json: listed properties are known; a schema for additionalProperties
+    opens a map.
     A schema is the chart author's text: what is not a schema where one belongs (a list
     of properties, a number of allOf) is passed over."""
     pending = [(schema, path)]
@@ -57,11 +58,13 @@ def schema_tree(schema: Any, tree: Known, path: ValuesPath = ()) -> None:
         if not isinstance(sub, Mapping):
             continue
         node = tree.add(where)
+        # A map of any keys: `additionalProperties` with a schema of its own, or an
+        # object that lists no properties. `additionalProperties: true` alone is JSON
+        # Schema's default (external-dns writes it at the root): it lets extra keys pass
+        # validation and says nothing about which keys a template reads.
         extra = sub.get("additionalProperties")
-        if (
-            extra is True
-            or isinstance(extra, Mapping)
-            or (sub.get("type") == "object" and "properties" not in sub and extra is not False)
+        if isinstance(extra, Mapping) or (
+            sub.get("type") == "object" and "properties" not in sub and extra is not False
         ):
             node.free = True
         nested: list[tuple[Any, ValuesPath]] = []

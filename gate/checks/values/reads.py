@@ -235,10 +235,13 @@ class _Scope:
         self.blocks[-1][name] = value
 
     def assign(self, name: str, value: Value) -> None:
-        """`$x = v` inside a branch that may not run: `$x` is either after it."""
+        """`$x = v` inside a branch that may not run: `$x` is either after it. A value
+        gate cannot know replaces: bitnami's `$section = index $section .` walks down
+        from the whole values by keys computed at render time, and keeping the whole
+        values as one possibility would make every top-level key read."""
         for block in reversed(self.blocks):
             if name in block:
-                block[name] = _union([block[name], value])
+                block[name] = _union([block[name], value]) if value else NOTHING
                 return
         self.declare(name, value)
 
@@ -335,11 +338,11 @@ class TemplateReader:
         for node in nodes:
             self.step()
             if isinstance(node, Action):
-                printed = self.pipeline(node.pipeline, dot, scope)
-                if not node.pipeline.variables:
-                    # A map printed whole (`{{ .Values.labels }}`) shows every key. Most
-                    # printed values are leaves, where free-form changes nothing: not noted.
-                    self.free(printed, "printed", node.pipeline.line, noted=False)
+                # What an action prints is not made free-form: a map printed whole
+                # (`map[a:1]`) shows its keys in the output, so the confirming renders see
+                # them, and charts print a value only where it is a string (external-dns'
+                # `provider`, a string or a map read field by field).
+                self.pipeline(node.pipeline, dot, scope)
             elif isinstance(node, Branch):
                 self.branch(node, dot, scope)
             elif isinstance(node, Call):

@@ -163,7 +163,7 @@ def test_unrelated_variables_add_nothing() -> None:
         '{{ include "helper" .Values.x }}',
         "{{ toJson .Values.x }}",
         "{{ $v := .Values.x }}{{ toYaml $v }}",
-        "{{ $v := .Values.x }}{{- with $v }}{{ . }}{{ end }}",
+        "{{ $v := .Values.x }}{{- with $v }}{{ toYaml . }}{{ end }}",
     ],
 )
 def test_a_subtree_handed_to_a_function_is_free_form(template: str) -> None:
@@ -306,6 +306,24 @@ def test_schema_tree_lists_properties_and_opens_additional_properties() -> None:
     assert fully(tree, "either", "two")
     assert tree.knows(("either", "three")) == 1
     assert tree.knows(("other",)) == 0
+
+
+def test_additional_properties_true_beside_listed_properties_opens_nothing() -> None:
+    """external-dns writes `additionalProperties: true` at its schema's root: JSON
+    Schema's default, which lets keys pass validation and says nothing about which keys
+    a template reads (measured in issue 11: it made the whole chart free-form)."""
+    tree = Known()
+    schema = {
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {"replicaCount": {"type": "integer"}, "rbac": {
+            "type": "object", "additionalProperties": True,
+            "properties": {"create": {"type": "boolean"}}}},
+    }  # fmt: skip
+    schema_tree(schema, tree)
+    assert not tree.free
+    assert tree.knows(("replicaCuont",)) == 0
+    assert tree.knows(("rbac", "craete")) == 1
 
 
 def test_schema_tree_ignores_what_is_not_a_schema() -> None:
@@ -606,3 +624,40 @@ def test_suggest_never_goes_through_global() -> None:
     tree.add(("web", "image"))
     assert suggest(tree, ("image",)) == "web.image"
     assert suggest(tree, ("nothing", "like", "it")) is None
+
+
+def _tree(declared: list[tuple[str, ...]], free: list[tuple[str, ...]]) -> Known:
+    tree = Known()
+    for path in declared:
+        tree.add(path)
+    for path in free:
+        tree.add(path, free=True)
+    return tree
+
+
+@pytest.mark.parametrize(
+    ("declared", "free", "written", "meant"),
+    [
+        # keda: `upgradeStrategy.operator` is a free-form map; the respelling wins
+        ([("operator", "replicaCount")], [("upgradeStrategy", "operator")],
+         ("operator", "replicacount"), "operator.replicaCount"),
+        # sealed-secrets: `containerPorts.metrics` is a value printed whole, not a parent
+        ([("metrics", "serviceMonitor", "interval")], [("containerPorts", "metrics")],
+         ("metrics", "serviceMonitor", "intervall"), "metrics.serviceMonitor.interval"),
+        # vault: case; podinfo: two letters swapped (difflib rates both below its cutoff)
+        ([("ui",)], [], ("UI",), "ui"),
+        ([("image", "tag")], [], ("image", "tga"), "image.tag"),
+        # argo-workflows: a near respelling beats a deeper parent holding the same key
+        ([("images", "tag"), ("controller", "image", "tag")], [], ("image", "tag"), "images.tag"),
+        # the incident still goes one level deeper
+        ([("backstage", "backstage", "startupProbe")], [], ("backstage", "startupProbe"),
+         "backstage.backstage.startupProbe"),
+    ],
+)  # fmt: skip
+def test_suggestions_measured_on_real_charts(
+    declared: list[tuple[str, ...]],
+    free: list[tuple[str, ...]],
+    written: tuple[str, ...],
+    meant: str,
+) -> None:
+    assert suggest(_tree(declared, free), written) == meant

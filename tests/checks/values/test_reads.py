@@ -155,7 +155,14 @@ CASES = {
     "merge then toYaml": Case(
         "{{ toYaml (merge (dict) .Values.a .Values.b) }}", (), ("c",), ("a", "b")
     ),
-    "printed map": Case("{{ .Values.a }}", (), ("b",), ("a",)),
+    # printed whole: its keys show in the output, so the renders see them (external-dns
+    # prints `provider` where it is a string and reads its fields where it is a map)
+    "printed": Case(
+        '{{ if kindIs "string" .Values.p }}{{ .Values.p }}'
+        "{{ else }}{{ .Values.p.name }}{{ end }}",
+        ("p.name",),
+        ("p.other",),
+    ),
     "bitnami render helper": Case(
         '{{ define "render" }}{{ tpl (.value | toYaml) .context }}{{ end }}'
         '{{ include "render" (dict "value" .Values.a "context" $) }}',
@@ -177,6 +184,8 @@ def test_what_a_template_reads(case: Case) -> None:
     for path in case.free:
         assert is_free(tree, dotted(path)), path
     assert not tree.free  # no expression frees the whole values
+    for path in case.reads:  # read key by key: a typo below them is still a candidate
+        assert not is_free(tree, dotted(path)), path
     assert reads.complete
 
 
@@ -197,6 +206,18 @@ def test_the_whole_values_handed_over_is_noted_never_free(template: str) -> None
     assert not reads.known.free
     assert reads.known.knows(("anything",)) == 0
     assert any(note.path is None for note in reads.unread)
+
+
+def test_a_variable_walked_down_by_computed_keys_no_longer_holds_the_root() -> None:
+    """bitnami common's `common.warnings.resources`: `$section := $values`, then
+    `$section = index $section .` in a loop; `hasKey $section "replicaCount"` after it
+    must not make a top-level `replicaCount` known (redis, measured in issue 11)."""
+    reads = read_template(
+        '{{ $values := .Values }}{{ range (list "replica") }}{{ $section := $values }}'
+        '{{ range (split "." .) }}{{ $section = index $section . }}{{ end }}'
+        '{{ if hasKey $section "replicaCount" }}x{{ end }}{{ end }}'
+    )
+    assert reads.known.knows(("replicaCount",)) == 0
 
 
 def test_a_key_computed_at_render_time_is_noted_not_free() -> None:
