@@ -37,6 +37,7 @@ from gate.checks.values.known import (
 )
 from gate.checks.values.reads import Reads
 from gate.checks.values.settings import SET, Key, ProfileValues, set_path
+from gate.checks.values.tree import ANY
 from gate.config import Profile, Target
 from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import Category, Finding, Severity, ValuesCoverage, one_line
@@ -65,8 +66,9 @@ def knowledge_of(folder: Path, chart: ChartFiles) -> tuple[Known, Reads]:
 
 
 def dotted(path: ValuesPath) -> str:
-    """A values path as findings show it; a key from a values file is shown on one line."""
-    return one_line(".".join(p.replace(".", "\\.") for p in path))
+    """A values path as findings show it; a key from a values file is shown on one line,
+    any entry of a map a template ranges over as `*`."""
+    return one_line(".".join("*" if p == ANY else p.replace(".", "\\.") for p in path))
 
 
 @dataclass
@@ -547,7 +549,7 @@ class Suggester:
             if node is None:
                 continue
             for name in node.children:
-                if name in _NEVER_SUGGESTED or name == path[depth]:
+                if name in _NEVER_SUGGESTED or name in (path[depth], ANY):
                     continue
                 if not self._spend(1):
                     return None
@@ -588,6 +590,8 @@ class Suggester:
             if node is None:
                 continue
             for name in self._children_holding(node).get(path[depth], []):
+                if name == ANY:
+                    continue
                 if not self._spend(1):
                     return None
                 candidate = (*path[:depth], name, *path[depth:])
@@ -618,7 +622,7 @@ class Suggester:
         if variants is None:
             if not self._spend(len(parent.children)):
                 return None
-            variants = _variants(parent.children)
+            variants = _variants(name for name in parent.children if name != ANY)
             self._variants[id(parent)] = variants
         found = _nearly(path[unknown], variants)
         if found is None or found in _NEVER_SUGGESTED:
@@ -634,7 +638,8 @@ class Suggester:
         if lengths is None:
             lengths = {}
             for name in parent.children:
-                lengths.setdefault(len(name), []).append(name)
+                if name != ANY:
+                    lengths.setdefault(len(name), []).append(name)
             self._lengths[id(parent)] = lengths
         # difflib drops a candidate whose length alone rules it out (real_quick_ratio);
         # so can this, before comparing: the same matches, fewer comparisons.

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gate.chart import ChartFiles
-from gate.checks.values.tree import DEEPEST, Known, ValuesPath
+from gate.checks.values.tree import ANY, DEEPEST, Known, ValuesPath
 from gate.gotemplate.lexer import Kind, TemplateSyntaxError
 from gate.gotemplate.parser import (
     Action,
@@ -356,10 +356,10 @@ class TemplateReader:
         if node.keyword == "with":
             inner = value
         elif node.keyword == "range":
-            # Ranging over a values map reads keys gate cannot name; over a list or dict
-            # built in the template, it reads that list's elements, not their keys.
-            self.free(_maps(value) - _built(value), "range", node.pipeline.line)
-            inner = _union(_element(atom) for atom in value)
+            # Ranging over a values map takes any key; what the body reads of an entry is
+            # known below each (ANY). Over a list or dict built in the template, it reads
+            # that list's elements. Over the chart's whole values: noted, never opened.
+            inner = _union(self.entries(atom, node.pipeline.line) for atom in value)
             names = node.pipeline.variables
             if len(names) == 2:
                 scope.declare(names[0], NOTHING)
@@ -475,6 +475,19 @@ class TemplateReader:
             elif isinstance(atom, Dictionary):
                 found.append(atom.get(name))
         return _union(found)
+
+    def entries(self, atom: Atom, line: int) -> Value:
+        """What `range` over `atom` gives each turn."""
+        if isinstance(atom, Subtree) and atom.path not in self.chart_roots:
+            if len(atom.path) >= DEEPEST:
+                return NOTHING
+            path = (*atom.path, ANY)
+            self.read(path)
+            return frozenset({Subtree(path)})
+        if isinstance(atom, Subtree | TopLevel):
+            self._unread(line, None, "range")
+            return NOTHING
+        return _element(atom)
 
     def keyed(self, value: Value, keys: Sequence[Value], how: str, line: int) -> Value:
         """`index m "a" "b"` and the like: fields by literal keys. A key known only at

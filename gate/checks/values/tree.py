@@ -13,6 +13,12 @@ ValuesPath = tuple[str, ...]
 # build a million nodes. Deeper references are cut here; the walks below are loops.
 DEEPEST = 256
 
+# The key of a map's entries when a template ranges over the map (`range $name, $route
+# := .Values.ingressRoute`): what it reads of each entry (`$route.matchRule`) is known
+# below every key of the map, and a misspelt field of an entry is still unknown. No YAML
+# key gate reads can hold a NUL.
+ANY = "\x00*"
+
 
 @dataclass
 class Known:
@@ -44,45 +50,44 @@ class Known:
 
     def knows(self, path: ValuesPath) -> int:
         """How many leading keys of `path` are known: len(path) when all of them are."""
-        node = self
+        level = [self]
         for depth, key in enumerate(path):
-            if node.free:
+            if any(node.free for node in level):
                 return len(path)
-            found = node.children.get(key)
-            if found is None:
+            level = _step(level, key)
+            if not level:
                 return depth
-            node = found
         return len(path)
 
     def free_ancestor(self, path: ValuesPath) -> ValuesPath | None:
         """The path of the first free-form node at or above `path`, if any."""
-        node = self
+        level = [self]
         for depth, key in enumerate(path):
-            if node.free:
+            if any(node.free for node in level):
                 return path[:depth]
-            found = node.children.get(key)
-            if found is None:
+            level = _step(level, key)
+            if not level:
                 return None
-            node = found
-        return path if node.free else None
+        return path if any(node.free for node in level) else None
 
     def declares(self, path: ValuesPath) -> bool:
-        """Whether every key of `path` is a node of its own, no free-form node above
-        its last key: the charts name this exact key."""
-        node = self
+        """Whether every key of `path` is a node of its own (or an entry of a map a
+        template ranges over), no free-form node above its last key: the charts name
+        this key."""
+        level = [self]
         for key in path:
-            found = node.children.get(key)
-            if found is None:
+            level = _step(level, key)
+            if not level:
                 return False
-            node = found
         return True
 
     def node(self, path: ValuesPath) -> Known | None:
+        """The node of `path`: the key's own, else the entries' of a ranged-over map."""
         node: Known | None = self
         for key in path:
             if node is None:
                 return None
-            node = node.children.get(key)
+            node = node.children.get(key) or node.children.get(ANY)
         return node
 
     def paths(self, prefix: ValuesPath = ()) -> Iterator[ValuesPath]:
@@ -96,6 +101,17 @@ class Known:
                 break
             else:
                 pending.pop()
+
+
+def _step(level: list[Known], key: str) -> list[Known]:
+    """The nodes one key below `level`: each node's own child and its entries' (ANY).
+    Nodes are few per level (a key and a wildcard), so lists beat sets here."""
+    found: list[Known] = []
+    for node in level:
+        for child in (node.children.get(key), node.children.get(ANY)):
+            if child is not None and all(child is not seen for seen in found):
+                found.append(child)
+    return found
 
 
 def merge(into: Known, other: Known) -> None:

@@ -158,7 +158,6 @@ def test_unrelated_variables_add_nothing() -> None:
         "{{ toYaml .Values.x | nindent 4 }}",
         "{{ .Values.x | toYaml }}",  # the pipe reads only .Values.x: x as a whole
         "{{- with .Values.x }}{{ toYaml . }}{{ end }}",
-        "{{- range .Values.x }}{{ . }}{{ end }}",
         "{{ tpl (toYaml .Values.x) . }}",
         '{{ include "helper" .Values.x }}',
         "{{ toJson .Values.x }}",

@@ -61,11 +61,28 @@ CASES = {
         ("a.c", "b.c", "on"),
         ("a.d", "b.d"),
     ),
+    # any key of a map ranged over; what the body reads of an entry, below each key
     "range over a map": Case(
         "{{ range $k, $v := .Values.a }}{{ $k }}{{ end }}{{ .Values.b }}",
-        ("b",),
-        ("c",),
-        ("a",),
+        ("b", "a.anykey"),
+        ("c", "a.anykey.below"),
+    ),
+    "range reads the entries' fields": Case(
+        "{{ range $name, $route := .Values.ingressRoute }}{{ if $route.enabled }}"
+        "{{ $route.matchRule }}{{ end }}{{ end }}",
+        ("ingressRoute.dashboard.enabled", "ingressRoute.any.matchRule"),
+        ("ingressRoute.dashboard.matchrule", "other"),
+    ),
+    "range without variables": Case(
+        "{{ range .Values.ports }}{{ .containerPort }}{{ end }}",
+        ("ports.http.containerPort",),
+        ("ports.http.containerport",),
+    ),
+    "range entries handed to toYaml": Case(
+        "{{ range $k, $v := .Values.extra }}{{ toYaml $v }}{{ end }}",
+        (),
+        ("other",),
+        ("extra.one",),
     ),
     "range over a list built in the template": Case(
         "{{ range (list .Values.a .Values.b) }}{{ .c }}{{ end }}", ("a.c", "b.c"), ("a.d",)
@@ -158,8 +175,7 @@ CASES = {
     # printed whole: its keys show in the output, so the renders see them (external-dns
     # prints `provider` where it is a string and reads its fields where it is a map)
     "printed": Case(
-        '{{ if kindIs "string" .Values.p }}{{ .Values.p }}'
-        "{{ else }}{{ .Values.p.name }}{{ end }}",
+        '{{ if kindIs "string" .Values.p }}{{ .Values.p }}{{ else }}{{ .Values.p.name }}{{ end }}',
         ("p.name",),
         ("p.other",),
     ),
