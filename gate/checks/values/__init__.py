@@ -690,9 +690,9 @@ def _nearly(word: str, variants: Mapping[str, str]) -> str | None:
             return found
     if len(word) < _NEAR_LENGTH:
         return None
-    keys = [f"less:{word}"]  # the name has one letter more
+    keys = [f"less:{word}"]  # the name has one letter more than the word
     for index in range(len(word)):
-        keys.append(f"less:{word[:index]}{word[index + 1 :]}")  # one letter fewer... as a
+        keys.append(f"case:{(word[:index] + word[index + 1 :]).casefold()}")  # one fewer
         keys.append(f"any:{word[:index]}\0{word[index + 1 :]}")  # one letter other
     for key in keys:
         found = variants.get(key)

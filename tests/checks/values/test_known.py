@@ -660,3 +660,22 @@ def test_suggestions_measured_on_real_charts(
     meant: str,
 ) -> None:
     assert suggest(_tree(declared, free), written) == meant
+
+
+@pytest.mark.parametrize(
+    ("names", "written", "meant"),
+    [
+        (["http", "https"], "htttp", "http"),  # one letter too many: not `https`
+        (["http", "https"], "htps", "https"),
+        (["images", "imagePullSecrets"], "image", "images"),
+        (["interval"], "intervall", "interval"),
+        (["interval"], "intreval", "interval"),  # two letters swapped
+        (["interval"], "intervel", "interval"),  # one letter other
+        (["ui"], "UI", "ui"),
+        (["id"], "ip", None),  # too short for an edit to mean anything
+        (["replicaCount"], "replicas", None),
+    ],
+)
+def test_one_edit_respellings(names: list[str], written: str, meant: str | None) -> None:
+    tree = _tree([(name,) for name in names], [])
+    assert suggest(tree, (written,)) == meant
