@@ -77,7 +77,20 @@ def _many_keys(repo: Path) -> None:
     (repo / "values-many.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-BUILDERS: dict[str, Callable[[Path], None]] = {"tgz_bomb": _tgz_bomb, "many_keys": _many_keys}
+def _many_actions(repo: Path) -> None:
+    """Three templates of 1.5 MB of actions each, about 200,000 actions: past the values
+    analysis' reading budget (MOST_ACTIONS), cheap for helm to render."""
+    action = "{{ if false }}{{ end }}\n"
+    for index in range(3):
+        path = repo / "charts" / "web" / "templates" / f"big-{index}.yaml"
+        path.write_text(action * (1_500_000 // len(action)), encoding="utf-8")
+
+
+BUILDERS: dict[str, Callable[[Path], None]] = {
+    "tgz_bomb": _tgz_bomb,
+    "many_keys": _many_keys,
+    "many_actions": _many_actions,
+}
 
 
 def _lay_out(case: dict[str, Any], repo: Path, outside: Path) -> None:

@@ -219,10 +219,9 @@ class ValuesAnalysis:
         ]
         if not self.reads.complete:  # what the templates read past the budget is unknown
             unread.insert(0, "the template reading stopped at its budget of steps")
-        unread += [
-            f"{one_line(self.shown(file))}:{line} does not parse ({why})"
-            for file, line, why in self.reads.unparsed
-        ]
+        for file, line, why in self.reads.unparsed:
+            where = one_line(self.shown(file)) + (f":{line}" if line else "")
+            unread.append(f"{where} {why}")
         keys = len(self.values.all_leaves())
         return ValuesCoverage(
             keys=keys,
