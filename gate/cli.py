@@ -13,19 +13,23 @@ from typing import Any, NoReturn
 
 import click
 
-from gate import __version__
+from gate import __version__, baseline
+from gate.checks import CHECK_RULES
 from gate.checks.policies.loader import load_policies
 from gate.config import GateConfig, default_config, load_config, with_kube_version
 from gate.errors import GateError
 from gate.helm import Helm, find_helm
 from gate.init import write_starter
 from gate.normalize import normalize
-from gate.pipeline import Gate, GoldenWrite, select
+from gate.pipeline import Gate, GoldenWrite, Pair, select
 from gate.process import Interrupted, signals_stop_helm
 from gate.render import Rendering
 from gate.report import Report, Style, formatters
 from gate.report.diff import format_report as format_diff
-from gate.repository import Fence
+from gate.report.merge import merge, read
+from gate.repository import Fence, find_root
+from gate.selection import Chosen, choose
+from gate.verdict import FAIL_ON, rejudged
 from gate.writes import write_report
 
 
@@ -126,6 +130,50 @@ def _outputs(formats: Sequence[str]) -> tuple[Output, ...]:
             )
         outputs.append(Output(name, Path(path) if path else None))
     return tuple(outputs)
+
+
+# Selection and CI options (DESIGN.md, "Command line"; docs/selection.md).
+def _selection_options(function: Any) -> Any:
+    function = click.option(
+        "--shard",
+        default=None,
+        metavar="K/N",
+        help="Only the K-th of N parts of the target x profile pairs, balanced by "
+        "estimated render cost (a CI matrix; merge with gate report merge).",
+    )(function)
+    return click.option(
+        "--changed-since",
+        default=None,
+        metavar="REF",
+        help="Only the targets whose chart, dependencies, values, golden or policy files "
+        "changed since the git ref REF (every target when gate.yaml or the built-in pack did).",
+    )(function)
+
+
+def _fail_on_option(default: str | None = "error") -> Callable[[Any], Any]:
+    return click.option(
+        "--fail-on",
+        type=click.Choice(list(FAIL_ON)),
+        default=default,
+        show_default=default is not None,
+        help="The lowest severity that fails the gate.",
+    )
+
+
+def _chosen(
+    common: Common,
+    config: GateConfig,
+    gate: Gate,
+    pairs: Sequence[Pair],
+    changed_since: str | None,
+    shard: str | None,
+    baseline_file: Path | None = None,
+) -> Chosen:
+    chosen = choose(config, gate.policies, pairs, changed_since, shard, baseline_file)
+    if not common.quiet:
+        for line in chosen.lines():
+            click.echo(f"gate: {line}", err=True)
+    return chosen
 
 
 def _fail(error: GateError) -> NoReturn:
@@ -255,27 +303,63 @@ def main() -> None:
 
 
 @click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Findings recorded in FILE (gate baseline update) are shown but do not fail the gate.",
+)
+@_fail_on_option()
+@_selection_options
+@click.option(
     "--update-golden", is_flag=True, help="Rewrite the golden files instead of comparing with them."
 )
 @click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
 @click.argument("targets", nargs=-1)
 @command(main)
 def check(
-    common: Common, targets: tuple[str, ...], profiles: tuple[str, ...], update_golden: bool
+    common: Common,
+    targets: tuple[str, ...],
+    profiles: tuple[str, ...],
+    update_golden: bool,
+    changed_since: str | None,
+    shard: str | None,
+    fail_on: str,
+    baseline_file: Path | None,
 ) -> None:
     """Render, run every check, report: the pre-merge gate."""
     config, gate = common.gate()
+    accepted = baseline.load(baseline_file, config.fence, config.limits) if baseline_file else None
+    chosen = _chosen(
+        common, config, gate, select(config, targets, profiles), changed_since, shard, baseline_file
+    )
     helm = common.helm()
-    pairs = select(config, targets, profiles)
+    pairs = chosen.pairs
     progress = Progress(len(pairs) + len(gate.twice(pairs)), enabled=not common.quiet)
     try:
         report, writes = gate.check(helm, pairs, common.jobs, progress, update_golden)
     finally:
         progress.close()
+    report = chosen.annotate(report)
+    if accepted is not None:
+        report = baseline.apply(report, accepted, config, _rules(gate))
+    report = rejudged(report, fail_on=FAIL_ON[fail_on])
     write_reports(report, common, config.fence)
     _say_render_failures(report)
+    _say(baseline.lines(report), common.quiet)
     _say_writes(writes, common.quiet, err=True)
     sys.exit(report.exit_code)
+
+
+def _rules(gate: Gate) -> list[str]:
+    return [p.id for p in gate.policies] + list(CHECK_RULES)
+
+
+def _say(lines: Sequence[str], quiet: bool) -> None:
+    if not quiet:
+        for line in lines:
+            click.echo(f"gate: {line}", err=True)
 
 
 @click.option("--profile", default=None, help="Profile to render (needed when there are several).")
@@ -298,12 +382,22 @@ def render(common: Common, target: str, profile: str | None) -> None:
     click.echo(normalize(split.normalized), nl=False)
 
 
+@_fail_on_option()
+@_selection_options
 @click.argument("targets", nargs=-1)
 @command(main)
-def diff(common: Common, targets: tuple[str, ...]) -> None:
+def diff(
+    common: Common,
+    targets: tuple[str, ...],
+    changed_since: str | None,
+    shard: str | None,
+    fail_on: str,
+) -> None:
     """Show how today's rendering differs from the golden files."""
     config, gate = common.gate()
-    report = gate.diff(common.helm(), select(config, targets, []), common.jobs)
+    chosen = _chosen(common, config, gate, select(config, targets, []), changed_since, shard)
+    report = gate.diff(common.helm(), chosen.pairs, common.jobs)
+    report = rejudged(chosen.annotate(report), fail_on=FAIL_ON[fail_on])
     if common.formats_given:
         write_reports(report, common, config.fence)
     else:
@@ -315,16 +409,27 @@ def diff(common: Common, targets: tuple[str, ...]) -> None:
 @click.option(
     "--no-effect", is_flag=True, help="Also find keys whose removal leaves the rendering unchanged."
 )
+@_fail_on_option()
+@_selection_options
 @click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
 @click.argument("targets", nargs=-1)
 @command(main)
 def values(
-    common: Common, targets: tuple[str, ...], profiles: tuple[str, ...], no_effect: bool
+    common: Common,
+    targets: tuple[str, ...],
+    profiles: tuple[str, ...],
+    no_effect: bool,
+    changed_since: str | None,
+    shard: str | None,
+    fail_on: str,
 ) -> None:
     """Values analysis alone: keys the chart never reads, keys with no effect."""
     config, gate = common.gate()
-    pairs = select(config, targets, profiles)
+    pairs = _chosen(
+        common, config, gate, select(config, targets, profiles), changed_since, shard
+    ).pairs
     report, _ = gate.values(common.helm(), pairs, common.jobs, no_effect or config.values.no_effect)
+    report = rejudged(report, fail_on=FAIL_ON[fail_on])
     write_reports(report, common, config.fence)
     _say_render_failures(report)
     sys.exit(report.exit_code)
@@ -335,13 +440,21 @@ def golden() -> None:
     """Golden files: the committed normalized renderings."""
 
 
+@_selection_options
 @click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
 @click.argument("targets", nargs=-1)
 @command(golden, "update")
-def golden_update(common: Common, targets: tuple[str, ...], profiles: tuple[str, ...]) -> None:
+def golden_update(
+    common: Common,
+    targets: tuple[str, ...],
+    profiles: tuple[str, ...],
+    changed_since: str | None,
+    shard: str | None,
+) -> None:
     """Rewrite golden files from today's rendering (atomically; others are left alone)."""
     config, gate = common.gate()
-    writes = gate.update_golden(common.helm(), select(config, targets, profiles), common.jobs)
+    chosen = _chosen(common, config, gate, select(config, targets, profiles), changed_since, shard)
+    writes = gate.update_golden(common.helm(), chosen.pairs, common.jobs)
     _say_writes(writes, common.quiet, err=False)
     if not common.quiet:
         changed = sum(1 for w in writes if w.status != "unchanged")
@@ -382,15 +495,91 @@ def _read_manifests(files: Sequence[str]) -> list[tuple[str, str]]:
 @click.option(
     "--profile", default="", help="Apply gate.yaml overrides and exemptions for this profile."
 )
+@_fail_on_option()
 @click.argument("files", nargs=-1, required=True)
 @command(main)
-def validate(common: Common, files: tuple[str, ...], profile: str, namespace: str) -> None:
+def validate(
+    common: Common, files: tuple[str, ...], profile: str, namespace: str, fail_on: str
+) -> None:
     """Schema and policies on plain manifest files, or `-` for stdin (kustomize build,
     helm template)."""
     config, gate = common.gate(optional=True)
     report = gate.validate(_read_manifests(files), profile, namespace)
+    report = rejudged(report, fail_on=FAIL_ON[fail_on])
     write_reports(report, common, config.fence)
     sys.exit(report.exit_code)
+
+
+@main.group("report")
+def report_group() -> None:
+    """Reports already written: combine the JSON reports of shards."""
+
+
+@_fail_on_option(default=None)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@command(report_group, "merge")
+def report_merge(common: Common, files: tuple[Path, ...], fail_on: str | None) -> None:
+    """Combine the JSON reports of several shards (or targets) into one report and one
+    exit code; --fail-on defaults to the strictest the shards used."""
+    merged = merge([read(file) for file in files], FAIL_ON[fail_on] if fail_on else None)
+    write_reports(merged, common, Fence(find_root(common.config_path)))
+    _say_render_failures(merged)
+    _say(baseline.lines(merged), common.quiet)
+    sys.exit(merged.exit_code)
+
+
+@main.group("baseline")
+def baseline_group() -> None:
+    """The baseline: findings accepted for now, so that only new ones fail the gate."""
+
+
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="FILE",
+    help=f"The baseline file to write [default: {baseline.DEFAULT_FILE} beside gate.yaml].",
+)
+@click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
+@click.argument("targets", nargs=-1)
+@command(baseline_group, "update")
+def baseline_update(
+    common: Common, targets: tuple[str, ...], profiles: tuple[str, ...], baseline_file: Path | None
+) -> None:
+    """Record today's findings as the accepted baseline (entries of targets and profiles
+    not checked now are kept; fixed and stale ones are dropped)."""
+    config, gate = common.gate()
+    path = baseline_file or config.file.parent / baseline.DEFAULT_FILE
+    exists = path.exists() or path.is_symlink()
+    old = (
+        baseline.load(path, config.fence, config.limits)
+        if exists
+        else baseline.Baseline.empty(path)
+    )
+    pairs = select(config, targets, profiles)
+    progress = Progress(len(pairs) + len(gate.twice(pairs)), enabled=not common.quiet)
+    try:
+        report, _ = gate.check(common.helm(), pairs, common.jobs, progress)
+    finally:
+        progress.close()
+    report = baseline.apply(report, old, config, _rules(gate))
+    if common.formats_given:
+        write_reports(report, common, config.fence)
+    if report.exit_code == 2:
+        _say_render_failures(report)
+        raise GateError(
+            "a target did not render, so its findings are unknown; the baseline was not "
+            "written (fix the rendering first)",
+            path,
+        )
+    assert report.baseline is not None
+    entries = baseline.updated(old, report.baseline)
+    baseline.save(path, entries, config.fence)
+    if not common.quiet:
+        added = len(set(entries) - old.entries)
+        removed = len(old.entries - set(entries))
+        click.echo(f"wrote {path}: {len(entries)} findings ({added} added, {removed} removed)")
 
 
 @main.command()

@@ -148,7 +148,19 @@ class Finding:
     suggestion: str | None = None
     exempted: str | None = None  # the exemption's reason when one applies
     drift: str | None = None  # golden-drift: "added", "removed" or "changed"
+    # Recorded in the baseline file `gate check --baseline` was given (gate/baseline.py):
+    # shown, but not counted.
+    baselined: bool = False
+    # `path` with each list item that has a name written by that name
+    # (`containers[name=web]`), not its index: how a baseline knows the finding again
+    # after a container is added above it. "" when the path holds no such item.
+    named_path: str = ""
+
+    @property
+    def counted(self) -> bool:
+        """Whether it counts towards the verdict: neither exempted nor baselined."""
+        return self.exempted is None and not self.baselined
 
     @property
     def fails_gate(self) -> bool:
-        return self.severity is Severity.ERROR and self.exempted is None
+        return self.severity is Severity.ERROR and self.counted

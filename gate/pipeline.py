@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.baseline import with_named_paths
 from gate.chart import read_chart
 from gate.checks import CHECK_RULES, golden
 from gate.checks.locate import Locate, Locator, manifest_line
@@ -58,9 +59,10 @@ from gate.model import (
 )
 from gate.normalize import digest, fingerprint, keyed, mask, normalize, sort_key, unstable_paths
 from gate.render import Rendering, may_be_random, render_all
-from gate.report import Report, RunLine, Summary
+from gate.report import Report, RunLine
 from gate.sources import Sources, chart_sources
 from gate.split import SplitError, StreamContext, split_stream
+from gate.verdict import build_report
 
 Pair = tuple[Target, Profile]
 
@@ -436,6 +438,7 @@ class Gate:
                 findings += self.check_split(split)
             no_effect = self.config.values.no_effect
             findings += self.values_findings(helm, splits, jobs, no_effect, charts)[0]
+        findings = with_named_paths(findings, _bodies(splits))
         writes: list[GoldenWrite] = []
         if update_golden:
             if not findings or all(f.category is not Category.RENDER for f in findings):
@@ -566,30 +569,10 @@ def _digests(split: Split) -> dict[str, str]:
     return {key: digest(obj.body) for key, obj in keyed(split.normalized)}
 
 
-def _order(finding: Finding) -> tuple[str, str, int, str, str, str]:
-    rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}[finding.severity]
-    return (finding.target, finding.profile, rank, finding.rule, finding.object, finding.path)
-
-
-def build_report(findings: Sequence[Finding], runs: Sequence[RunLine], helm: str = "") -> Report:
-    ordered = tuple(sorted(findings, key=_order))
-    errors = sum(1 for f in ordered if f.fails_gate)
-    warnings = sum(1 for f in ordered if f.severity is Severity.WARNING and f.exempted is None)
-    drift = sum(1 for f in ordered if f.rule == "golden-drift" and f.exempted is None)
-    could_not_run = any(f.category is Category.RENDER for f in ordered)
-    exit_code = 2 if could_not_run else (1 if errors or drift else 0)
-    return Report(
-        passed=exit_code == 0,
-        exit_code=exit_code,
-        summary=Summary(
-            targets=len({run.target for run in runs}),
-            profiles=len(runs),
-            objects=sum(run.objects for run in runs),
-            errors=errors,
-            warnings=warnings,
-            drift=drift,
-        ),
-        findings=ordered,
-        runs=tuple(runs),
-        helm=helm,
-    )
+def _bodies(splits: Sequence[Split]) -> dict[tuple[str, str, str], object]:
+    """Each rendered object by (target, profile, identity), for the baseline's names."""
+    bodies: dict[tuple[str, str, str], object] = {}
+    for split in splits:
+        for obj in split.objects:
+            bodies.setdefault((obj.target, obj.profile, obj.identity), obj.body)
+    return bodies

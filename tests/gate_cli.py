@@ -33,7 +33,7 @@ FINDING_KEYS = frozenset(
         "line",
     }
 )
-OPTIONAL_FINDING_KEYS = frozenset({"suggestion", "exempted"})
+OPTIONAL_FINDING_KEYS = frozenset({"suggestion", "exempted", "drift", "baselined"})
 
 
 @dataclass(frozen=True)

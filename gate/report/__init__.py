@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
-from gate.model import Finding, ValuesCoverage
+from gate.model import Finding, Severity, ValuesCoverage
+
+if TYPE_CHECKING:  # types only: these modules judge reports, so they import this one
+    from gate.baseline import BaselineStatus
+    from gate.changes import ChangedSince
+    from gate.shards import Shard
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class RunLine:
     objects: int
     rendered: bool
     values: ValuesCoverage | None = None  # when the values analysis ran
+    picked: str | None = None  # --changed-since: why this pair was checked
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,12 @@ class Report:
     findings: tuple[Finding, ...]
     runs: tuple[RunLine, ...]
     helm: str = ""
+    fail_on: Severity = Severity.ERROR  # --fail-on: the lowest severity that fails the gate
+    # Selection and CI options (gate/changes.py, gate/shards.py, gate/baseline.py): what
+    # this run covered and what its baseline accepted; None when not asked for.
+    changed_since: ChangedSince | None = None
+    shard: Shard | None = None
+    baseline: BaselineStatus | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gate.model import Finding
+from gate.model import Finding, Severity
 from gate.report import Report, RunLine, Style
 
 
@@ -26,6 +26,10 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         data["suggestion"] = finding.suggestion
     if finding.exempted is not None:
         data["exempted"] = finding.exempted
+    if finding.drift is not None:
+        data["drift"] = finding.drift
+    if finding.baselined:
+        data["baselined"] = True
     return data
 
 
@@ -43,6 +47,43 @@ def run_dict(run: RunLine) -> dict[str, Any]:
             "analysed": run.values.analysed,
             "free_form": {path: count for path, count in run.values.free_form},
             "unread": list(run.values.unread),
+        }
+    if run.picked is not None:
+        data["picked"] = run.picked
+    return data
+
+
+def selection_dicts(report: Report) -> dict[str, Any]:
+    """What a run covered and accepted, when asked for: `fail_on` (when warnings fail
+    too), `changed_since`, `shard` and `baseline` (docs/selection.md). `gate report
+    merge` reads them back (gate/report/merge.py)."""
+    data: dict[str, Any] = {}
+    if report.fail_on is not Severity.ERROR:
+        data["fail_on"] = report.fail_on.value
+    if report.changed_since is not None:
+        picked = report.changed_since
+        data["changed_since"] = {
+            "ref": picked.ref,
+            "commit": picked.commit,
+            "picked": {p.target: p.reason for p in picked.picked},
+            "skipped": list(picked.skipped),
+        }
+    if report.shard is not None:
+        shard = report.shard
+        data["shard"] = {
+            "index": shard.index,
+            "count": shard.count,
+            "pairs": shard.pairs,
+            "selection": shard.selection,
+            "positions": list(shard.positions),
+        }
+    if report.baseline is not None:
+        status = report.baseline
+        data["baseline"] = {
+            "file": status.file,
+            "accepted": status.accepted,
+            "fixed": [entry.as_dict() for entry in status.fixed],
+            "stale": [{**s.entry.as_dict(), "reason": s.reason} for s in status.stale],
         }
     return data
 
@@ -62,5 +103,6 @@ def format_report(report: Report, style: Style) -> str:
         },
         "findings": [finding_dict(f) for f in report.findings],
         "runs": [run_dict(run) for run in report.runs],
+        **selection_dicts(report),
     }
     return json.dumps(document, indent=2) + "\n"
