@@ -194,6 +194,10 @@ def _fail(located: Located, where: tuple[str | int, ...], message: str) -> GateE
     )
 
 
+def _size(count: int) -> str:
+    return f"{count // MiB} MiB" if count >= MiB else f"{count:,} bytes"
+
+
 def load(path: Path, fence: Fence, limits: Limits = DEFAULT_LIMITS) -> Baseline:
     """The baseline at `path`: a missing file, a file too big, bad JSON or an entry
     gate does not understand is one sentence with the file and line."""
@@ -213,7 +217,7 @@ def load(path: Path, fence: Fence, limits: Limits = DEFAULT_LIMITS) -> Baseline:
         raise GateError("baseline file is not a regular file; pass the JSON file itself", path)
     if path.stat().st_size > limits.document_bytes:
         raise GateError(
-            f"baseline file is larger than {limits.document_bytes // MiB} MiB "
+            f"baseline file is larger than {_size(limits.document_bytes)} "
             "(limits.document_bytes in gate.yaml); fix the findings it lists, or raise that limit",
             path,
         )

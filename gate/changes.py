@@ -31,8 +31,10 @@ one sentence, and in a shallow clone the sentence says how to fetch it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -46,12 +48,13 @@ from gate.errors import GateError
 from gate.limits import MiB
 from gate.model import one_line
 from gate.process import OutputHeld, OutputTooLarge, TimedOut, run_bounded
-from gate.report import Report
+from gate.report import Report, plural
 
 Pair = tuple[Target, Profile]
 
 GIT_TIMEOUT = 120.0  # seconds per git call; a checkout of any size lists its changes in far less
 GIT_OUTPUT = 16 * MiB  # changed names; more than this and every target is picked
+_SHORT = 64 * 1024  # an answer of one line
 _POLICY_SUFFIXES = (".yaml", ".yml")
 _POLICIES, _BUILTIN = "policies", "the built-in pack"
 
@@ -85,7 +88,8 @@ class ChangedSince:
         """What it picked and why, one line each (one line for a change that picks all)."""
         head = (
             f"changed since {self.ref} ({self.commit[:12]}): {len(self.picked)} of "
-            f"{len(self.picked) + len(self.skipped)} targets picked, {self.changed} paths changed"
+            f"{len(self.picked) + len(self.skipped)} targets picked, "
+            f"{plural(self.changed, 'path')} changed"
         )
         if self.every is not None:
             return [f"{head}: every target, because {self.every}"]
@@ -124,40 +128,52 @@ class _TooMany(Exception):
 
 
 class Git:
-    def __init__(self, root: Path, timeout: float = GIT_TIMEOUT, output: int = GIT_OUTPUT):
-        self.root, self.timeout, self.output = root, timeout, output
+    def __init__(self, root: Path, timeout: float = GIT_TIMEOUT):
+        self.root, self.timeout = root, timeout
         binary = shutil.which("git")
         if binary is None:
             raise GateError("--changed-since needs git, and there is no git on PATH; install it")
         self.binary = binary
 
-    def run(self, *args: str, check: bool = True) -> tuple[int, bytes]:
+    def run(self, *args: str, check: bool = True, output: int | None = None) -> tuple[int, bytes]:
+        """git `args`; `output`: the most it may print (GIT_OUTPUT for lists of names)."""
         env = {"PATH": os.environ.get("PATH", os.defpath), **_GIT_ENV}
+        # The repository gate found, and no other: git must not look further up for one
+        # (an unusable .git here would otherwise let it find an enclosing repository).
+        env["GIT_DIR"], env["GIT_WORK_TREE"] = str(self.root / ".git"), str(self.root)
         settings = [part for setting in _GIT_SETTINGS for part in ("-c", setting)]
         argv = [self.binary, "--no-pager", "-C", str(self.root), *settings, *args]
+        command = next(arg for arg in args if not arg.startswith("-"))
         try:
-            done = run_bounded(argv, env, self.timeout, self.output)
+            done = run_bounded(argv, env, self.timeout, output or GIT_OUTPUT)
         except OutputTooLarge:
             raise _TooMany() from None
         except (TimedOut, OutputHeld):
             raise GateError(
-                f"git {args[0]} did not finish within {self.timeout:g} seconds in {self.root}; "
+                f"git {command} did not finish within {self.timeout:g} seconds in {self.root}; "
                 "drop --changed-since to check every target"
             ) from None
         if check and done.code != 0:
             lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
             said = one_line(lines[-1][:300]) if lines else f"exit {done.code}"
-            raise GateError(f"git {args[0]} failed in {self.root} ({said})")
+            raise GateError(f"git {command} failed in {self.root} ({said})")
         return done.code, done.stdout
 
     def commit(self, ref: str) -> str:
         """REF as a commit, or one sentence saying why not (and how to fetch it)."""
+        # Also the first question to the repository: git's own words if it is none.
+        _, shallow = self.run("rev-parse", "--is-shallow-repository", output=_SHORT)
         code, out = self.run(
-            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{ref}^{{commit}}",
+            check=False,
+            output=_SHORT,
         )
         if code == 0 and out.strip():
             return out.decode("ascii", "replace").strip()
-        _, shallow = self.run("rev-parse", "--is-shallow-repository", check=False)
         if shallow.strip() == b"true":
             raise GateError(
                 f"--changed-since {ref!r}: this is a shallow clone that does not hold {ref}; "
@@ -169,19 +185,73 @@ class Git:
             "or sha that git knows here (fetch it first if it lives on a remote)"
         )
 
-    def changed(self, commit: str) -> list[str] | None:
-        """Paths (relative to the root) that differ from `commit` or are untracked; None
-        when there are more than git may print."""
+    def changed(self, commit: str, inputs: Sequence[str]) -> list[str] | None:
+        """Paths (relative to the root) that differ from `commit`: in the index (git
+        compares trees, never a working file), in the working tree under `inputs`
+        (hashed here, see `_worktree_changes`), or untracked under `inputs`; None when
+        there are more than git may print."""
         try:
-            _, tracked = self.run(
-                "diff-index", "--name-only", "-z", "--no-renames", "--no-ext-diff",
+            _, staged = self.run(
+                "diff-index", "--cached", "--name-only", "-z", "--no-renames", "--no-ext-diff",
                 "--no-textconv", "--ignore-submodules=none", commit, "--",
             )  # fmt: skip
-            _, untracked = self.run("ls-files", "--others", "--exclude-standard", "-z")
+            names = {os.fsdecode(name) for name in staged.split(b"\0") if name}
+            if inputs:  # no pathspec at all would mean the whole tree
+                names |= self._worktree_changes(inputs)
+                _, untracked = self.run(
+                    "--literal-pathspecs", "ls-files", "--others", "--exclude-standard", "-z",
+                    "--", *inputs,
+                )  # fmt: skip
+                names |= {os.fsdecode(name) for name in untracked.split(b"\0") if name}
         except _TooMany:
             return None
-        names = [*tracked.split(b"\0"), *untracked.split(b"\0")]
-        return sorted({os.fsdecode(name) for name in names if name})
+        return sorted(names)
+
+    def _worktree_changes(self, inputs: Sequence[str]) -> set[str]:
+        """Tracked files under `inputs` whose working copy differs from the index.
+
+        gate hashes them itself, as git would store them: asking git would have it
+        run the clean filter or textconv that the checkout's .gitattributes names (a
+        pull request writes that file) on files whose timestamps look racy. A file
+        that only a filter or line-ending conversion makes equal counts as changed:
+        one target too many, never one too few."""
+        _, format_ = self.run("rev-parse", "--show-object-format", output=_SHORT)
+        algorithm = format_.decode("ascii", "replace").strip() or "sha1"
+        _, listed = self.run("--literal-pathspecs", "ls-files", "--stage", "-z", "--", *inputs)
+        changed: set[str] = set()
+        for record in listed.split(b"\0"):
+            if not record:
+                continue
+            info, _, raw_name = record.partition(b"\t")
+            mode, oid, stage = info.decode("ascii", "replace").split(" ")
+            name = os.fsdecode(raw_name)
+            if stage != "0" or _blob_id(self.root / name, mode, algorithm) != oid:
+                changed.add(name)
+        return changed
+
+
+def _blob_id(path: Path, mode: str, algorithm: str) -> str | None:
+    """The object id git would give the working copy at `path` as a blob of `mode`;
+    None when it is not there as that kind of entry (or is a submodule, which the
+    index comparison covers)."""
+    if mode == "160000":
+        return None
+    try:
+        info = path.lstat()
+        if mode == "120000":
+            if not stat.S_ISLNK(info.st_mode):
+                return None
+            data = os.fsencode(os.readlink(path))
+            return hashlib.new(algorithm, b"blob %d\0" % len(data) + data).hexdigest()
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        digest = hashlib.new(algorithm, b"blob %d\0" % info.st_size)
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()
+    except (OSError, ValueError):
+        return None
 
 
 def _is_work_tree(root: Path) -> bool:
@@ -236,6 +306,14 @@ class _Index:
         for form in _forms(path):
             self.owners.setdefault(form, []).append((target, what))
 
+    def pathspecs(self, root: Path) -> list[str]:
+        """Every input inside `root`, as git names it (relative, literal)."""
+        specs = set()
+        for path in self.owners:
+            if path == root or root in path.parents:
+                specs.add(path.relative_to(root).as_posix() if path != root else ".")
+        return sorted(specs)
+
     def lookup(self, changed: Path) -> list[tuple[Path, str | None, str]]:
         """Each input `changed` lies in (or is), nearest first."""
         found = []
@@ -279,20 +357,11 @@ def _policy_targets(policies: Sequence[Policy], targets: Sequence[str]) -> list[
     return [t for t in targets if t in picked]
 
 
-def pick(
-    config: GateConfig,
-    policies: Sequence[Policy],
-    changed: Iterable[str] | None,
-    ref: str,
-    commit: str,
-    baseline: Path | None = None,
-) -> ChangedSince:
-    """The targets `changed` (paths relative to the root; None: too many to list) pick."""
+def inputs(config: GateConfig, baseline: Path | None = None) -> tuple[_Index, dict[str, str]]:
+    """What each target reads, and what every target reads; with the reason of each
+    target that must always be picked (an input outside the repository)."""
     root = config.root
-    names = [t.name for t in config.targets]
-    reasons: dict[str, str] = {}
-    every: str | None = None
-
+    outside: dict[str, str] = {}
     index = _Index()
     index.add(config.file, None, "gate.yaml")
     if baseline is not None:
@@ -304,25 +373,44 @@ def pick(
     for entry in config.policies:
         index.add(entry, None, _POLICIES)
     for target in config.targets:
-        inputs = [(target.chart, "its chart")]
-        inputs += [(link, "a file its chart links to") for link in _link_targets(target.chart)]
-        inputs += [
+        reads = [(target.chart, "its chart")]
+        reads += [(link, "a file its chart links to") for link in _link_targets(target.chart)]
+        reads += [
             (dep, "a file:// dependency") for dep in _local_dependencies(target.chart, config)
         ]
-        inputs += [
+        reads += [
             (file, f"values file of profile {profile.name}")
             for profile in target.profiles
             for file in profile.values
         ]
-        inputs.append((config.golden.dir / target.name, "its golden files"))
-        for path, what in inputs:
+        reads.append((config.golden.dir / target.name, "its golden files"))
+        for path, what in reads:
             if not _inside(path, root):
-                reasons.setdefault(
+                outside.setdefault(
                     target.name,
                     f"{what} {_shown(path, root)} lies outside the repository, where git cannot "
                     "see what changed",
                 )
             index.add(path, target.name, what)
+    return index, outside
+
+
+def pick(
+    config: GateConfig,
+    policies: Sequence[Policy],
+    changed: Iterable[str] | None,
+    ref: str,
+    commit: str,
+    baseline: Path | None = None,
+    read: tuple[_Index, dict[str, str]] | None = None,
+) -> ChangedSince:
+    """The targets `changed` (paths relative to the root; None: too many to list) pick;
+    `read`: what `inputs` says, when already asked."""
+    root = config.root
+    names = [t.name for t in config.targets]
+    index, outside = read or inputs(config, baseline)
+    reasons = dict(outside)
+    every: str | None = None
 
     by_file: dict[Path, list[Policy]] = {}
     for policy in policies:
@@ -401,7 +489,9 @@ def changed_since(
         )
     git = Git(config.root)
     commit = git.commit(ref)
-    return pick(config, policies, git.changed(commit), ref, commit, baseline)
+    read = inputs(config, baseline)
+    changed = git.changed(commit, read[0].pathspecs(config.root))
+    return pick(config, policies, changed, ref, commit, baseline, read)
 
 
 def annotate(report: Report, picked: ChangedSince) -> Report:

@@ -40,9 +40,10 @@ from gate.limits import DEFAULT_LIMITS, Limits
 
 Pair = tuple[Target, Profile]
 
-# What one helm template costs beyond the bytes it reads, in bytes: starting helm,
-# loading the chart, splitting and checking what it printed (measured in
-# docs/selection.md: a small chart renders in about the time 64 KiB of templates add).
+# What one target x profile costs beyond the bytes it reads, in bytes: starting helm,
+# splitting and checking what it printed. Measured (docs/selection.md): a pair costs
+# 20 to 55 ms more than the bytes of its templates, which cost 0.5 to 0.65 ms a KiB;
+# the fixed part is worth some 40 to 90 KiB of templates.
 RENDER_COST = 64 * 1024
 # A .tgz is read unpacked: chart text compresses about four to one.
 ARCHIVE_FACTOR = 4
