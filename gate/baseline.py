@@ -276,8 +276,9 @@ def dumps(entries: Iterable[Entry]) -> str:
     return _NOT_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
-def save(path: Path, entries: Iterable[Entry], fence: Fence) -> None:
-    """Write atomically, and only inside the repository: a baseline is committed."""
+def check_writable(path: Path, fence: Fence) -> None:
+    """Refuse, before any rendering, a place the baseline cannot be written: only inside
+    the repository (it is committed), never through a folder linked out of it."""
     if path.is_dir() and not path.is_symlink():
         raise GateError("the baseline file cannot be written there: it is a folder", path)
     if not fence.may_write(path):
@@ -286,6 +287,11 @@ def save(path: Path, entries: Iterable[Entry], fence: Fence) -> None:
             "the repository; a baseline is committed with the repository, so keep it inside",
             path,
         )
+
+
+def save(path: Path, entries: Iterable[Entry], fence: Fence) -> None:
+    """Write atomically (a link at `path` is replaced, never written through)."""
+    check_writable(path, fence)
     try:
         write_atomically(path, dumps(entries))
     except OSError as exc:

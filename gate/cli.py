@@ -551,6 +551,7 @@ def baseline_update(
     not checked now are kept; fixed and stale ones are dropped)."""
     config, gate = common.gate()
     path = baseline_file or config.file.parent / baseline.DEFAULT_FILE
+    baseline.check_writable(path, config.fence)
     exists = path.exists() or path.is_symlink()
     old = (
         baseline.load(path, config.fence, config.limits)
