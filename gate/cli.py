@@ -425,11 +425,10 @@ def values(
 ) -> None:
     """Values analysis alone: keys the chart never reads, keys with no effect."""
     config, gate = common.gate()
-    pairs = _chosen(
-        common, config, gate, select(config, targets, profiles), changed_since, shard
-    ).pairs
-    report, _ = gate.values(common.helm(), pairs, common.jobs, no_effect or config.values.no_effect)
-    report = rejudged(report, fail_on=FAIL_ON[fail_on])
+    chosen = _chosen(common, config, gate, select(config, targets, profiles), changed_since, shard)
+    no_effect = no_effect or config.values.no_effect
+    report, _ = gate.values(common.helm(), chosen.pairs, common.jobs, no_effect)
+    report = rejudged(chosen.annotate(report), fail_on=FAIL_ON[fail_on])
     write_reports(report, common, config.fence)
     _say_render_failures(report)
     sys.exit(report.exit_code)
