@@ -43,6 +43,8 @@ tools-all:
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# The distribution was called `gate` before it got its PyPI name; drop a stale copy.
+	$(BIN)/python -m pip uninstall --quiet --yes gate 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
