@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -12,11 +14,13 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from click.shell_completion import get_completion_class
 
 from gate import __version__, baseline
 from gate.checks import CHECK_RULES
-from gate.checks.policies.loader import load_policies
+from gate.checks.policies.loader import builtin_policy_dir, load_policies
 from gate.config import GateConfig, default_config, load_config, with_kube_version
+from gate.docs import doc_path
 from gate.errors import GateError
 from gate.helm import Helm, find_helm
 from gate.init import write_starter
@@ -24,7 +28,7 @@ from gate.normalize import normalize
 from gate.pipeline import Gate, GoldenWrite, Pair, select
 from gate.process import Interrupted, signals_stop_helm
 from gate.render import Rendering
-from gate.report import Report, Style, formatters
+from gate.report import Report, Style, formatters, plural
 from gate.report.diff import format_report as format_diff
 from gate.report.merge import merge, read
 from gate.repository import Fence, find_root
@@ -52,7 +56,7 @@ class Common:
     outputs: tuple[Output, ...]
     formats_given: bool
     quiet: bool
-    no_color: bool
+    color_when: str  # auto, always or never (--color; --no-color is never)
     debug: bool
 
     def config(self, optional: bool = False) -> GateConfig:
@@ -72,11 +76,28 @@ class Common:
     def helm(self) -> Helm:
         return find_helm(self.helm_path)
 
-    def color(self) -> bool:
-        return not self.no_color and sys.stdout.isatty()
+    def color(self, err: bool = False) -> bool:
+        return use_color(self.color_when, err)
+
+
+def use_color(when: str, err: bool = False) -> bool:
+    """`always` and `never` are the user's word; `auto` colours a terminal, unless
+    NO_COLOR is set to anything but the empty string (https://no-color.org)."""
+    if when != "auto":
+        return when == "always"
+    stream = sys.stderr if err else sys.stdout
+    return not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+def echo(text: str, color: bool, err: bool = False) -> None:
+    """click.echo strips colour from anything but a terminal; `--color always` means it."""
+    click.echo(text, nl=False, err=err, color=color)
 
 
 DEFAULT_CONFIG = Path("gate.yaml")
+# The variable click's completion answers to; named once so `python -m gate` and the
+# `gate` script agree (click would otherwise derive it from the program's name).
+COMPLETE_VAR = "_GATE_COMPLETE"
 _COMMON = (
     click.option(
         "--config",
@@ -114,7 +135,15 @@ _COMMON = (
         help="text, json, junit, sarif, github or markdown; repeatable; no PATH means stdout.",
     ),
     click.option("--quiet", is_flag=True, help="Only the errors, and the verdict."),
-    click.option("--no-color", is_flag=True, help="Never colour the output."),
+    click.option(
+        "--color",
+        "color_when",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour the text output; auto colours a terminal unless NO_COLOR is set.",
+    ),
+    click.option("--no-color", is_flag=True, help="Same as --color never."),
     click.option("--debug", is_flag=True, help="Show tracebacks."),
 )
 
@@ -196,6 +225,7 @@ def command(group: click.Group, name: str | None = None) -> Callable[[Callable[.
         @functools.wraps(function)
         def wrapper(**kwargs: Any) -> Any:
             formats = kwargs.pop("formats")
+            no_color, color_when = kwargs.pop("no_color"), kwargs.pop("color_when")
             common = Common(
                 config_path=kwargs.pop("config_path"),
                 helm_path=kwargs.pop("helm_path"),
@@ -204,12 +234,14 @@ def command(group: click.Group, name: str | None = None) -> Callable[[Callable[.
                 outputs=_outputs(formats),
                 formats_given=bool(formats),
                 quiet=kwargs.pop("quiet"),
-                no_color=kwargs.pop("no_color"),
+                color_when="never" if no_color else color_when,
                 debug=kwargs.pop("debug"),
             )
             try:
                 with signals_stop_helm():
                     return function(common=common, **kwargs)
+            except BrokenPipeError:
+                raise  # the reader went away: the group ends quietly (GateGroup.invoke)
             except Interrupted as interrupt:
                 _stopped(interrupt)
             except GateError as error:
@@ -236,14 +268,22 @@ def command(group: click.Group, name: str | None = None) -> Callable[[Callable[.
 
 
 def write_reports(report: Report, common: Common, fence: Fence) -> None:
+    """Each --format where it was asked for; and the text summary for the person at the
+    terminal whatever was asked: on stdout when every report went to a file, on stderr
+    when stdout carries a report (`--format json | jq`, GitHub annotations)."""
     known = formatters()
     for output in common.outputs:
         if output.path is None:
-            style = Style(color=common.color(), quiet=common.quiet)
-            click.echo(known[output.format](report, style), nl=False)
+            color = common.color()
+            echo(known[output.format](report, Style(color=color, quiet=common.quiet)), color)
         else:
             text = known[output.format](report, Style(color=False, quiet=common.quiet))
             write_report(output.path, text, fence, output.format)
+    if any(o.format == "text" and o.path is None for o in common.outputs):
+        return
+    err = any(o.path is None for o in common.outputs)
+    color = common.color(err)
+    echo(known["text"](report, Style(color=color, quiet=common.quiet)), color, err)
 
 
 def _say_render_failures(report: Report) -> None:
@@ -286,10 +326,31 @@ def _version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
     except GateError as error:
         _fail(error)
     click.echo(f"helm {helm.version} ({helm.path})")
+    click.echo(f"docs {doc_path()}")
     ctx.exit(0)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _pipe_closed() -> NoReturn:
+    """The reader of stdout went away (`gate policies | head`): end quietly, with the
+    status a shell gives a program that SIGPIPE ended (128 + 13). What is still buffered
+    goes nowhere, so the interpreter's last flush cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout with no file descriptor (a test runner's)
+        pass
+    sys.exit(128 + signal.SIGPIPE)
+
+
+class GateGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _pipe_closed()
+
+
+@click.group(cls=GateGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--version",
     is_flag=True,
@@ -401,7 +462,8 @@ def diff(
     if common.formats_given:
         write_reports(report, common, config.fence)
     else:
-        click.echo(format_diff(report, Style(color=common.color(), quiet=common.quiet)), nl=False)
+        color = common.color()
+        echo(format_diff(report, Style(color=color, quiet=common.quiet)), color)
     _say_render_failures(report)
     sys.exit(report.exit_code)
 
@@ -434,7 +496,7 @@ def values(
     sys.exit(report.exit_code)
 
 
-@main.group()
+@main.group(cls=GateGroup)
 def golden() -> None:
     """Golden files: the committed normalized renderings."""
 
@@ -457,17 +519,48 @@ def golden_update(
     _say_writes(writes, common.quiet, err=False)
     if not common.quiet:
         changed = sum(1 for w in writes if w.status != "unchanged")
-        click.echo(f"{changed} of {len(writes)} golden file(s) changed")
+        click.echo(f"{changed} of {plural(len(writes), 'golden file')} changed")
 
 
 @command(main)
 def policies(common: Common) -> None:
-    """List the loaded policies: id, severity, title."""
+    """List the loaded policies: id, severity, title (--format json: also where each is)."""
     config = common.config(optional=True)
+    for output in common.outputs:
+        if output.format not in ("text", "json"):
+            raise GateError(
+                f"gate policies lists in text or json, not {output.format}; "
+                "pick --format text or --format json"
+            )
     loaded = load_policies(config.policies, builtin=config.builtin_policies, limits=config.limits)
+    builtin = builtin_policy_dir().resolve()
     width = max((len(p.id) for p in loaded), default=0)
-    for policy in loaded:
-        click.echo(f"{policy.id:<{width}}  {policy.severity.value:<7}  {policy.title}")
+    texts = {
+        "text": "".join(f"{p.id:<{width}}  {p.severity.value:<7}  {p.title}\n" for p in loaded),
+        "json": json.dumps(
+            {
+                "version": 1,
+                "policies": [
+                    {
+                        "id": p.id,
+                        "severity": p.severity.value,
+                        "title": p.title,
+                        "builtin": builtin in Path(p.file).resolve().parents,
+                        "file": config.fence.relative(p.file),
+                        "line": p.line,
+                    }
+                    for p in loaded
+                ],
+            },
+            indent=2,
+        )
+        + "\n",
+    }
+    for output in common.outputs:
+        if output.path is None:
+            click.echo(texts[output.format], nl=False)
+        else:
+            write_report(output.path, texts[output.format], config.fence, output.format)
 
 
 def _read_manifests(files: Sequence[str]) -> list[tuple[str, str]]:
@@ -586,11 +679,31 @@ def baseline_update(
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def init(folder: Path, debug: bool) -> None:
-    """Write a starter gate.yaml for the charts found under FOLDER."""
+    """Write a starter gate.yaml for the charts found under FOLDER, and keep .gate-cache/
+    out of git."""
     try:
-        written = write_starter(folder)
+        started = write_starter(folder)
     except GateError as error:
         if debug:
             traceback.print_exc()
         _fail(error)
-    click.echo(f"wrote {written}; next: gate golden update, then gate check")
+    click.echo(f"wrote {started.config}")
+    click.echo(f"{started.gitignore_status:<9} {started.gitignore} (.gate-cache/ kept out of git)")
+    click.echo(f"gate.yaml, key by key: {doc_path('configuration.md')}")
+    click.echo("next: gate golden update, then gate check")
+
+
+@main.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the completion script for SHELL.
+
+    \b
+    bash:  eval "$(gate completion bash)"   in ~/.bashrc
+    zsh:   eval "$(gate completion zsh)"    in ~/.zshrc
+    fish:  gate completion fish > ~/.config/fish/completions/gate.fish
+    """
+    completer = get_completion_class(shell)
+    if completer is None:  # click.Choice admits only shells click knows; kept for mypy
+        raise click.BadParameter(f"click has no completion for {shell}", param_hint="SHELL")
+    click.echo(completer(main, {}, "gate", COMPLETE_VAR).source())

@@ -184,7 +184,9 @@ def write_all(directory: Path, files: Sequence[tuple[Path, str]], fence: Fence) 
     except Interrupted as interrupt:
         done = all(path.exists() and not file.exists() for file, path in staged)
         interrupt.add_note(
-            f"all {len(files)} golden file(s) were written before it stopped"
+            f"all {len(files)} golden files were written before it stopped"
+            if done and len(staged) == len(files) > 1
+            else "the golden file was written before it stopped"
             if done and len(staged) == len(files)
             else "no golden file was changed"
         )

@@ -1,14 +1,19 @@
-"""`gate init`: a starter gate.yaml for the charts found under a folder."""
+"""`gate init`: a starter gate.yaml for the charts found under a folder, and
+`.gate-cache/` in the repository's .gitignore (gate keeps its caches there, and a
+cache committed by mistake is one a pull request could then edit)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from gate.config import DEFAULT_KUBE_VERSION
 from gate.errors import GateError
+from gate.repository import Fence, find_root
+from gate.writes import write_atomically
 
 _PROFILE_FILE = re.compile(r"^values[-_.](?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\.ya?ml$")
 _SKIP = {".git", ".venv", ".tools", "node_modules", "golden", ".gate-cache"}
@@ -70,13 +75,64 @@ def starter_config(root: Path) -> str:
     return (
         "# Written by `gate init`. Profiles are the values-<profile>.yaml files found beside\n"
         "# each chart (relative to the chart folder). Then: `gate golden update` and\n"
-        "# `gate check`. Every key is explained in docs/configuration.md.\n" + body
+        "# `gate check`. Every key is explained in gate's docs/configuration.md\n"
+        "# (`gate --version` shows where gate's docs are installed).\n" + body
     )
 
 
-def write_starter(root: Path) -> Path:
-    target = root / "gate.yaml"
-    if target.exists():
+CACHE_LINE = ".gate-cache/"
+# Lines that already keep .gate-cache out of git, at the root or at any depth.
+_IGNORES_CACHE = {".gate-cache", ".gate-cache/", "/.gate-cache", "/.gate-cache/"}
+
+
+@dataclass(frozen=True)
+class Started:
+    config: Path
+    gitignore: Path
+    gitignore_status: str  # created, appended, unchanged, or why it was left alone
+
+
+def write_starter(folder: Path) -> Started:
+    target = folder / "gate.yaml"
+    if target.exists() or target.is_symlink():
         raise GateError("gate.yaml already exists; edit it, or remove it to start over", target)
-    target.write_text(starter_config(root), encoding="utf-8")
-    return target
+    fence = Fence(find_root(target))
+    text = starter_config(folder)  # before any write: no chart, nothing written
+    if not fence.may_write(target):
+        raise GateError(
+            "gate.yaml would land outside the repository through a symlinked folder; "
+            "run gate init in the chart repository itself",
+            target,
+        )
+    write_atomically(target, text)
+    gitignore, status = ignore_cache(fence)
+    return Started(target, gitignore, status)
+
+
+def ignore_cache(fence: Fence) -> tuple[Path, str]:
+    """Add `.gate-cache/` to the .gitignore at the repository's root: create the file, or
+    append the line once. A .gitignore that is a symlink or not a file is left alone (a
+    rename would replace the link, and writing through it could land outside)."""
+    path = fence.root / ".gitignore"
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        return path, f"left alone (not a plain file): add {CACHE_LINE} to it yourself"
+    try:
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GateError(
+            f"cannot be read ({exc.__class__.__name__}); add {CACHE_LINE} to it yourself", path
+        ) from None
+    if old is not None and any(line.strip() in _IGNORES_CACHE for line in old.splitlines()):
+        return path, "unchanged"
+    if old is None:
+        new, status = CACHE_LINE + "\n", "created"
+    else:
+        separator = "\n" if old and not old.endswith("\n") else ""
+        new, status = f"{old}{separator}{CACHE_LINE}\n", "appended"
+    try:
+        write_atomically(path, new)
+    except OSError as exc:
+        raise GateError(
+            f"cannot be written ({exc.strerror or exc}); add {CACHE_LINE} to it yourself", path
+        ) from None
+    return path, status

@@ -541,7 +541,7 @@ def test_missing_stale_and_nondeterministic_findings(tmp_path: Path) -> None:
     assert "gate golden update shop" in gone.message
     assert (old.rule, old.severity, old.file) == ("golden-stale", Severity.WARNING, str(path))
     assert (noisy.rule, noisy.severity) == ("golden-nondeterministic", Severity.WARNING)
-    assert noisy.message.startswith("3 value(s) differ")
+    assert noisy.message.startswith("3 values differ")
     assert "Secret/shop/s data.password" in noisy.message
     assert "Deployment/shop/web metadata.annotations['checksum/secret']" in noisy.message
 

@@ -261,7 +261,7 @@ def test_update_twice_is_unchanged_and_other_targets_are_left_alone(repo: Repo) 
 
     lines = again.stdout.splitlines()
     assert [line.split()[0] for line in lines[:-1]] == ["unchanged", "unchanged"], again.stdout
-    assert lines[-1] == "0 of 2 golden file(s) changed"
+    assert lines[-1] == "0 of 2 golden files changed"
     assert repo.files() == before
 
     clean = repo.gate("diff", "other")

@@ -177,7 +177,7 @@ def test_a_signal_during_the_swap_is_handled_after_every_file_is_new(
 
     assert len(renamed) == len(TARGETS)
     assert [path.read_text() for path, _ in files] == [text for _, text in files]
-    assert "all 4 golden file(s) were written" in " ".join(caught.value.__notes__)
+    assert "all 4 golden files were written" in " ".join(caught.value.__notes__)
     assert [p.name for p in golden.iterdir() if p.name.startswith(".")] == []
 
 

@@ -213,8 +213,9 @@ def nondeterministic(
         Category.GOLDEN,
         "golden-nondeterministic",
         Severity.WARNING,
-        f"{len(fields)} value(s) differ between two renderings of the same inputs and are masked "
-        f"as <nondeterministic> in the golden file: {shown}",
+        f"{len(fields)} {'value differs' if len(fields) == 1 else 'values differ'} between two "
+        f"renderings of the same inputs and {'is' if len(fields) == 1 else 'are'} masked as "
+        f"<nondeterministic> in the golden file: {shown}",
         target=target,
         profile=profile,
         file=str(file),
