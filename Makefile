@@ -7,6 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HELM   ?=
 STAMP  := $(VENV)/.installed
+LINTERS := $(VENV)/.lint-tools
 
 .PHONY: gate golden test bench fuzz tools tools-all clean
 
@@ -18,9 +19,10 @@ golden: $(STAMP)
 	@helm_bin="$$($(PYTHON) scripts/install_helm.py $(or $(HELM),auto))" && \
 	  GATE_HELM="$$helm_bin" $(BIN)/gate golden update
 
-test: $(STAMP) tools-all
-	$(BIN)/ruff check gate tests scripts bench
+test: $(STAMP) $(LINTERS) tools-all
+	$(BIN)/ruff check gate tests scripts bench action
 	$(BIN)/mypy
+	$(BIN)/python scripts/lint_actions.py
 	$(BIN)/pytest -q
 
 bench: $(STAMP) tools-all
@@ -46,6 +48,12 @@ $(STAMP): pyproject.toml
 	@# The distribution was called `gate` before it got its PyPI name; drop a stale copy.
 	$(BIN)/python -m pip uninstall --quiet --yes gate 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# The GitHub Actions linters: wheels that carry their binaries, pinned by sha256.
+$(LINTERS): scripts/lint-tools.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+	  --require-hashes -r scripts/lint-tools.txt
 	touch $@
 
 clean:

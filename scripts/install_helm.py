@@ -9,6 +9,10 @@ The binary is used only when its sha256 matches the pin below.
 Usage: install_helm.py 3|4 [--dest DIR]     (prints the installed path)
        install_helm.py auto [--dest DIR]    (helm on PATH when it is 3.14 or newer,
                                              else the pinned Helm 4)
+       install_helm.py X.Y.Z [--dest DIR]   (the pin of that exact version, else the helm
+                                             on PATH when it is exactly that version)
+
+The GitHub Action (action.yml) runs this script too, with its input `helm`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import hashlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -101,9 +106,11 @@ def install(major: str, dest_root: Path) -> Path:
 
 
 MINIMUM = (3, 14)
+EXACT = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
-def suitable_helm_on_path() -> str | None:
+def helm_on_path() -> tuple[str, str] | None:
+    """The helm on PATH and its version (`v3.17.3`), if it answers."""
     helm = shutil.which("helm")
     if helm is None:
         return None
@@ -117,24 +124,50 @@ def suitable_helm_on_path() -> str | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    parts = result.stdout.strip().lstrip("v").split(".")
-    try:
-        version = (int(parts[0]), int(parts[1]))
-    except (IndexError, ValueError):
+    version = result.stdout.strip()
+    return (helm, version) if result.returncode == 0 and EXACT.fullmatch(version) else None
+
+
+def suitable_helm_on_path() -> str | None:
+    found = helm_on_path()
+    match = EXACT.fullmatch(found[1]) if found else None
+    if found is None or match is None:
         return None
-    return helm if result.returncode == 0 and version >= MINIMUM else None
+    return found[0] if (int(match.group(1)), int(match.group(2))) >= MINIMUM else None
+
+
+def exact(version: str, dest: Path) -> Path | str:
+    """`3.17.3` or `v3.17.3`: the pin of that version, else the helm on PATH when it is
+    exactly that version. Nothing else is downloaded: only pinned binaries are trusted."""
+    wanted = "v" + version.lstrip("v")
+    for major, pin in PINS.items():
+        if pin.version == wanted:
+            return install(major, dest)
+    found = helm_on_path()
+    if found is not None and found[1] == wanted:
+        return found[0]
+    pinned = ", ".join(pin.version for pin in PINS.values())
+    on_path = f"helm {found[1]} is on PATH" if found else "no helm is on PATH"
+    sys.exit(
+        f"install_helm: helm {wanted} is not pinned here (pinned: {pinned}) and {on_path}; "
+        "install that helm before gate runs, or ask for a pinned major (3 or 4)."
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("major", choices=[*sorted(PINS), "auto"])
+    parser.add_argument("version", help="3 or 4 (pinned majors), auto, or an exact X.Y.Z")
     parser.add_argument("--dest", default=str(Path(__file__).resolve().parent.parent / ".tools"))
     args = parser.parse_args()
-    if args.major == "auto":
-        found = suitable_helm_on_path()
-        print(found or install("4", Path(args.dest)))
-        return
-    print(install(args.major, Path(args.dest)))
+    dest = Path(args.dest)
+    if args.version == "auto":
+        print(suitable_helm_on_path() or install("4", dest))
+    elif args.version in PINS:
+        print(install(args.version, dest))
+    elif EXACT.fullmatch(args.version):
+        print(exact(args.version, dest))
+    else:
+        parser.error(f"{args.version!r}: pick 3, 4, auto or an exact version such as 3.17.3")
 
 
 if __name__ == "__main__":
