@@ -209,6 +209,55 @@ def test_run_passes_and_hands_gate_failure_to_the_last_step(tmp_path: Path) -> N
     assert "gate FAILED" in done.stdout
 
 
+def test_shards_run_and_merge_through_the_action(tmp_path: Path) -> None:
+    """Two shards of the repository's pairs, then the merge input over their reports:
+    the flags the action passes are the ones gate takes."""
+    reports = []
+    for number in (1, 2):
+        env = {
+            "RUNNER_TEMP": str(tmp_path),
+            "GATE_BIN": str(GATE),
+            "GATE_HELM": str(HELMS["4"]),
+            "GATE_SHARD": f"{number}/2",
+            "GATE_REPORTS": "json",
+            "GATE_REPORT_DIR": str(tmp_path / f"shard-{number}"),
+        }
+        done, outputs = helper("run", env)
+        assert outputs["exit-code"] == "0", done.stdout + done.stderr
+        assert f"--shard={number}/2" in done.stdout
+        reports.append(json.loads(Path(outputs["json"]).read_text()))
+    assert sum(len(r["runs"]) for r in reports) == 3  # backstage x dev, staging, prod
+
+    env = {
+        "RUNNER_TEMP": str(tmp_path),
+        "GATE_BIN": str(GATE),
+        "GATE_MERGE": f"{tmp_path}/shard-*/gate.json",
+        "GATE_REPORTS": "json markdown",
+        "GATE_REPORT_DIR": str(tmp_path / "merged"),
+    }
+    done, outputs = helper("run", env)
+
+    assert outputs["exit-code"] == "0", done.stdout + done.stderr
+    merged = json.loads(Path(outputs["json"]).read_text())
+    assert len(merged["runs"]) == 3 and merged["passed"] is True
+    assert Path(outputs["markdown"]).read_text().strip()
+
+
+def test_changed_since_through_the_action(tmp_path: Path) -> None:
+    env = {
+        "RUNNER_TEMP": str(tmp_path),
+        "GATE_BIN": str(GATE),
+        "GATE_HELM": str(HELMS["4"]),
+        "GATE_CHANGED_SINCE": "HEAD",
+        "GATE_REPORTS": "json",
+    }
+    done, outputs = helper("run", env)
+
+    assert outputs["exit-code"] == "0", done.stdout + done.stderr
+    assert "--changed-since=HEAD" in done.stdout
+    assert "changed since HEAD" in done.stderr
+
+
 def test_a_shell_in_args_runs_nothing(tmp_path: Path) -> None:
     env = {
         "RUNNER_TEMP": str(tmp_path),
