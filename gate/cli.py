@@ -496,7 +496,7 @@ def values(
     sys.exit(report.exit_code)
 
 
-@main.group(cls=GateGroup)
+@main.group()
 def golden() -> None:
     """Golden files: the committed normalized renderings."""
 
