@@ -688,7 +688,11 @@ def init(folder: Path, debug: bool) -> None:
             traceback.print_exc()
         _fail(error)
     click.echo(f"wrote {started.config}")
-    click.echo(f"{started.gitignore_status:<9} {started.gitignore} (.gate-cache/ kept out of git)")
+    ignore, status = started.gitignore, started.gitignore_status
+    if status == "skipped":
+        click.echo(f"note: {ignore} is not a plain file; add .gate-cache/ to it yourself")
+    else:
+        click.echo(f"{status:<9} {ignore} (keeps .gate-cache/ out of git)")
     click.echo(f"gate.yaml, key by key: {doc_path('configuration.md')}")
     click.echo("next: gate golden update, then gate check")
 

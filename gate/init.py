@@ -89,7 +89,7 @@ _IGNORES_CACHE = {".gate-cache", ".gate-cache/", "/.gate-cache", "/.gate-cache/"
 class Started:
     config: Path
     gitignore: Path
-    gitignore_status: str  # created, appended, unchanged, or why it was left alone
+    gitignore_status: str  # created, appended, unchanged, or skipped (not a plain file)
 
 
 def write_starter(folder: Path) -> Started:
@@ -115,7 +115,7 @@ def ignore_cache(fence: Fence) -> tuple[Path, str]:
     rename would replace the link, and writing through it could land outside)."""
     path = fence.root / ".gitignore"
     if path.is_symlink() or (path.exists() and not path.is_file()):
-        return path, f"left alone (not a plain file): add {CACHE_LINE} to it yourself"
+        return path, "skipped"
     try:
         old = path.read_text(encoding="utf-8") if path.exists() else None
     except (OSError, UnicodeDecodeError) as exc:

@@ -368,7 +368,7 @@ def test_init_leaves_a_symlinked_gitignore_alone(tmp_path: Path) -> None:
     assert result.code == 0, result.output
     assert (root / ".gitignore").is_symlink()
     assert outside.read_text() == "node_modules/\n"
-    assert "add .gate-cache/ to it yourself" in result.stdout
+    assert "is not a plain file; add .gate-cache/ to it yourself" in result.stdout
 
 
 def test_init_that_finds_no_chart_writes_nothing(tmp_path: Path) -> None:
