@@ -132,6 +132,26 @@ class RenderedObject:
 
 
 @dataclass(frozen=True)
+class RuleDoc:
+    """What a rule checks and where it is documented, for the formats that describe
+    their rules (SARIF): gathered before reporting, like every other report datum.
+
+    `docs` names the documentation as a reader finds it: a page of gate's own docs
+    (`docs/builtin-policies.md#image-digest-pinned`) or, for a policy of the repository,
+    its file and line (`policies/probe-ordering.yaml:3`). `help_uri` is the same as an
+    absolute URL, when gate knows one (docs/reports.md, "SARIF")."""
+
+    id: str
+    title: str
+    description: str
+    severity: Severity
+    category: Category
+    docs: str
+    help_uri: str = ""
+    params: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Finding:
     """One thing a check found, wherever it came from."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,7 @@ from gate.model import (
     Category,
     Finding,
     RenderedObject,
+    RuleDoc,
     Severity,
     ValuesCoverage,
     lines_shown,
@@ -60,6 +62,7 @@ from gate.model import (
 from gate.normalize import digest, fingerprint, keyed, mask, normalize, sort_key, unstable_paths
 from gate.render import Rendering, may_be_random, render_all
 from gate.report import Report, RunLine
+from gate.rules import rule_docs
 from gate.sources import Sources, chart_sources
 from gate.split import SplitError, StreamContext, split_stream
 from gate.verdict import build_report
@@ -201,7 +204,8 @@ def run_line(
     rendering = split.rendering
     target, profile = rendering.target.name, rendering.profile.name
     values = (coverage or {}).get((target, profile))
-    return RunLine(target, profile, len(split.objects), split.failure is None, values)
+    rendered = split.failure is None
+    return RunLine(target, profile, len(split.objects), rendered, values, seconds=rendering.seconds)
 
 
 def run_lines(splits: Sequence[Split], analyses: Sequence[Analysis]) -> list[RunLine]:
@@ -401,7 +405,13 @@ class Gate:
         final = apply_exemptions(
             tuned, self.config.exemptions, ran, today or dt.date.today(), self.config.file
         )
-        return build_report(final, runs, helm)
+        return dataclasses.replace(build_report(final, runs, helm), rules=self.rules())
+
+    def rules(self) -> tuple[RuleDoc, ...]:
+        """What every loaded policy and check rule finds, and where it is documented: the
+        rule metadata of a SARIF report. Links to the repository's own policy files are
+        made where GitHub Actions says which commit runs (gate/rules.py)."""
+        return rule_docs(self.policies, self.config.fence, os.environ)
 
     def check(
         self,

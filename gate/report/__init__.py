@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 import click
 
-from gate.model import Finding, Severity, ValuesCoverage
+from gate.model import Finding, RuleDoc, Severity, ValuesCoverage
 
 if TYPE_CHECKING:  # types only: these modules judge reports, so they import this one
     from gate.baseline import BaselineStatus
@@ -36,6 +37,7 @@ class RunLine:
     rendered: bool
     values: ValuesCoverage | None = None  # when the values analysis ran
     picked: str | None = None  # --changed-since: why this pair was checked
+    seconds: float = 0.0  # helm's time for this rendering (JUnit's suite time)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class Report:
     changed_since: ChangedSince | None = None
     shard: Shard | None = None
     baseline: BaselineStatus | None = None
+    # What every rule checks and where it is documented (gate/rules.py), for the
+    # formats that describe their rules; a rule found but not here is described by id.
+    rules: tuple[RuleDoc, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,31 @@ def paint(text: str, style: Style, **options: object) -> str:
 def plural(count: int, word: str) -> str:
     """`1 error`, `2 errors`."""
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def bounded(text: str, limit: int, hint: str) -> str:
+    """`text` cut to at most about `limit` characters, saying how much was left out and
+    where to read it all: one drift of a big ConfigMap is half a megabyte, which no
+    annotation or alert shows usefully."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters; {hint})"
+
+
+def in_repository(file: str) -> bool:
+    """A file named relative to the repository root (docs/reports.md, "The file"): not
+    stdin (`<stdin>`), not a path outside the root (absolute, or through `..`, as
+    gate.yaml or the command line gave it). An `ARCHIVE#MEMBER` is in the repository
+    when its archive is."""
+    if not file or (file.startswith("<") and file.endswith(">")):
+        return False
+    path = PurePosixPath(file.partition("#")[0])
+    return not path.is_absolute() and ".." not in path.parts
+
+
+def where_to_read(finding: Finding) -> str:
+    """The command that shows a finding whole."""
+    return "run gate diff" if finding.category.value == "golden" else "see gate's text report"
 
 
 def formatters() -> dict[str, Formatter]:
