@@ -34,7 +34,7 @@ from gate.report.merge import merge, read
 from gate.repository import Fence, find_root
 from gate.selection import Chosen, choose
 from gate.verdict import FAIL_ON, rejudged
-from gate.writes import write_report
+from gate.writes import append_step_summary, write_report
 
 
 @dataclass(frozen=True)
@@ -148,10 +148,17 @@ _COMMON = (
 )
 
 
+def default_formats() -> tuple[str, ...]:
+    """What a command prints without --format: the text report; in GitHub Actions
+    (GITHUB_ACTIONS=true) the github format, which is the same text report folded per
+    target plus annotations, and appends the Markdown summary to the job summary."""
+    return ("github",) if os.environ.get("GITHUB_ACTIONS") == "true" else ("text",)
+
+
 def _outputs(formats: Sequence[str]) -> tuple[Output, ...]:
     known = formatters()
     outputs = []
-    for value in formats or ("text",):
+    for value in formats or default_formats():
         name, _, path = value.partition(":")
         if name not in known:
             raise click.BadParameter(
@@ -267,23 +274,46 @@ def command(group: click.Group, name: str | None = None) -> Callable[[Callable[.
     return decorate
 
 
+def _step_summary() -> Path | None:
+    """The job summary file GitHub gives each step, when there is one."""
+    value = os.environ.get("GITHUB_STEP_SUMMARY", "")
+    return Path(value) if value else None
+
+
 def write_reports(report: Report, common: Common, fence: Fence) -> None:
     """Each --format where it was asked for; and the text summary for the person at the
     terminal whatever was asked: on stdout when every report went to a file, on stderr
-    when stdout carries a report (`--format json | jq`, GitHub annotations)."""
+    when stdout carries a report (`--format json | jq`). The github format on stdout is
+    the text report itself, folded per target, so it is not repeated beside it. The job
+    summary is appended to, never replaced (docs/reports.md): `--format
+    markdown:$GITHUB_STEP_SUMMARY` appends, and `--format github` appends the Markdown
+    summary there itself."""
     known = formatters()
+    summary = _step_summary()
+    summarised = False
     for output in common.outputs:
         if output.path is None:
             color = common.color()
             echo(known[output.format](report, Style(color=color, quiet=common.quiet)), color)
+            continue
+        text = known[output.format](report, Style(color=False, quiet=common.quiet))
+        if summary is not None and output.format == "markdown" and _same(output.path, summary):
+            append_step_summary(summary, text, fence)
+            summarised = True
         else:
-            text = known[output.format](report, Style(color=False, quiet=common.quiet))
             write_report(output.path, text, fence, output.format)
-    if any(o.format == "text" and o.path is None for o in common.outputs):
+    if summary is not None and not summarised and any(o.format == "github" for o in common.outputs):
+        text = known["markdown"](report, Style(color=False, quiet=common.quiet))
+        append_step_summary(summary, text, fence)
+    if any(o.format in ("text", "github") and o.path is None for o in common.outputs):
         return
     err = any(o.path is None for o in common.outputs)
     color = common.color(err)
     echo(known["text"](report, Style(color=color, quiet=common.quiet)), color, err)
+
+
+def _same(path: Path, other: Path) -> bool:
+    return os.path.realpath(path) == os.path.realpath(other)
 
 
 def _say_render_failures(report: Report) -> None:

@@ -72,3 +72,27 @@ def write_report(path: Path, text: str, fence: Fence, what: str) -> None:
             "pick another --format path",
             path,
         ) from None
+
+
+def append_step_summary(path: Path, text: str, fence: Fence) -> None:
+    """Append to the job summary GitHub gave this step ($GITHUB_STEP_SUMMARY): other
+    steps, and other gate runs of this step, write there too, so it is never replaced.
+    The runner keeps that file outside the work tree; one inside the repository could be
+    a link the pull request committed, so it is refused rather than written through."""
+    if fence.names_inside(path) or fence.names_inside(path.resolve()):
+        raise GateError(
+            "$GITHUB_STEP_SUMMARY names a file inside the repository; gate appends only to "
+            "the job summary file the runner keeps outside it",
+            path,
+        )
+    try:
+        with path.open("a", encoding="utf-8", newline="\n") as handle:
+            if handle.tell():  # after another step's text: start a paragraph of its own
+                handle.write("\n")
+            handle.write(text)
+    except OSError as exc:
+        raise GateError(
+            f"the job summary cannot be appended to ({exc.strerror or exc}); check "
+            "$GITHUB_STEP_SUMMARY",
+            path,
+        ) from None

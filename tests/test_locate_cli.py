@@ -220,12 +220,15 @@ def reason_everywhere(reports: dict[str, str], reason: str) -> None:
     ET.fromstring(reports["junit"])
     for name, text in reports.items():
         assert reason in text, f"{name} lost {reason!r}:\n{text}"
-    # JUnit's failure title, which CI lists show, carries it too
-    (failure,) = ET.fromstring(reports["junit"]).iter("failure")
-    assert reason in failure.get("message", "")
+    # JUnit's error title (helm could not render: an error, not a failed check), which
+    # CI lists show, carries it too
+    (error,) = ET.fromstring(reports["junit"]).iter("error")
+    assert reason in error.get("message", "")
     # a GitHub annotation keeps it on its own workflow command
-    (error,) = [line for line in reports["github"].splitlines() if line.startswith("::error")]
-    assert reason in error
+    (annotation,) = [
+        line for line in reports["github"].splitlines() if line.startswith("::error")
+    ]
+    assert reason in annotation
 
 
 @pytest.fixture

@@ -39,9 +39,9 @@ def _counts(findings: list[Finding]) -> str:
     warnings = sum(1 for f in findings if f.severity is Severity.WARNING and f.exempted is None)
     parts = []
     if errors:
-        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+        parts.append(plural(errors, "error"))
     if warnings:
-        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+        parts.append(plural(warnings, "warning"))
     return ", ".join(parts) or "ok"
 
 
@@ -52,7 +52,7 @@ def _run_header(run: RunLine, findings: list[Finding], style: Style) -> str:
     )
     return (
         f"{paint(f'{run.target} / {run.profile}', style, bold=True)}"
-        f"  {run.objects} objects  {paint(state, style, fg=colour)}"
+        f"  {plural(run.objects, 'object')}  {paint(state, style, fg=colour)}"
     )
 
 
@@ -74,42 +74,57 @@ def _coverage(coverage: ValuesCoverage) -> list[str]:
     return lines
 
 
-def format_report(report: Report, style: Style) -> str:
+def blocks(report: Report, style: Style) -> list[tuple[str, list[str]]]:
+    """The report's body as (target, lines), one block per rendering in run order, then
+    the findings that belong to no checked rendering (gate.yaml's) under their own
+    target name, "" for gate.yaml itself. `gate check --format github` folds each
+    target's blocks into a group of the CI log."""
     grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in report.findings:
         grouped[(finding.target, finding.profile)].append(finding)
-    out: list[str] = []
+    out: list[tuple[str, list[str]]] = []
     for run in report.runs:
         findings = grouped.pop((run.target, run.profile), [])
         if style.quiet:  # only what fails the gate
             findings = [f for f in findings if f.fails_gate]
             if not findings and run.rendered:
                 continue
-        out.append(_run_header(run, findings, style))
+        lines = [_run_header(run, findings, style)]
         if run.values is not None and not style.quiet:
-            out += _coverage(run.values)
+            lines += _coverage(run.values)
         for finding in findings:
-            out += _finding(finding, style)
+            lines += _finding(finding, style)
+        out.append((run.target, lines))
     for (target, profile), findings in grouped.items():  # gate.yaml-level findings
-        out.append(paint(f"{target or 'gate.yaml'} / {profile or '*'}", style, bold=True))
+        lines = [paint(f"{target or 'gate.yaml'} / {profile or '*'}", style, bold=True)]
         for finding in findings:
-            out += _finding(finding, style)
+            lines += _finding(finding, style)
+        out.append((target, lines))
+    return out
+
+
+def verdict(report: Report, style: Style) -> str:
+    """`gate FAILED: 1 error, 0 warnings (1 target, 3 profiles, 19 objects)`."""
     summary = report.summary
-    verdict = paint(
+    word = paint(
         "passed" if report.passed else "FAILED",
         style,
         fg="green" if report.passed else "red",
         bold=True,
     )
     scope = (
-        f"{summary.targets} target{'s' if summary.targets != 1 else ''}, "
-        f"{summary.profiles} profile{'s' if summary.profiles != 1 else ''}, "
-        f"{summary.objects} objects"
+        f"{plural(summary.targets, 'target')}, {plural(summary.profiles, 'profile')}, "
+        f"{plural(summary.objects, 'object')}"
     )
     counts = f"{plural(summary.errors, 'error')}, {plural(summary.warnings, 'warning')}"
     if summary.drift:
         counts += f", {summary.drift} drifted"
+    return f"gate {word}: {counts} ({scope})"
+
+
+def format_report(report: Report, style: Style) -> str:
+    out = [line for _, lines in blocks(report, style) for line in lines]
     if out:
         out.append("")
-    out.append(f"gate {verdict}: {counts} ({scope})")
+    out.append(verdict(report, style))
     return "\n".join(out) + "\n"

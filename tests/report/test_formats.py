@@ -77,20 +77,28 @@ def test_junit_fails_one_case_per_error_and_skips_exempted() -> None:
 def test_sarif_results_carry_rule_level_and_location() -> None:
     document = json.loads(render("sarif"))
     assert document["version"] == "2.1.0"
-    run = document["runs"][0]
-    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {
-        "image-tag-not-latest",
-        "schema-unknown-kind",
-        "image-digest-pinned",
-    }
-    by_rule = {r["ruleId"]: r for r in run["results"]}
+    runs = {run["automationDetails"]["id"]: run for run in document["runs"]}
+    # one run per target and profile, and one for gate.yaml's own findings
+    assert set(runs) == {"gate/web/dev/", "gate/web/prod/", "gate/gate.yaml/"}
+    prod = runs["gate/web/prod/"]
+    rules = [r["id"] for r in prod["tool"]["driver"]["rules"]]
+    # every run describes every rule, whichever it found
+    assert rules == sorted({"image-tag-not-latest", "schema-unknown-kind", "image-digest-pinned"})
+    by_rule = {r["ruleId"]: r for r in prod["results"]}
     error = by_rule["image-tag-not-latest"]
+    assert rules[error["ruleIndex"]] == "image-tag-not-latest"
     assert error["level"] == "error"
+    assert error["message"]["text"].startswith("web/prod: image floats, pin it")
     location = error["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"]["uri"] == "charts/web/templates/deployment.yaml"
+    assert location["artifactLocation"] == {
+        "uri": "charts/web/templates/deployment.yaml",
+        "uriBaseId": "%SRCROOT%",
+    }
     assert location["region"]["startLine"] == 21
     assert by_rule["schema-unknown-kind"]["level"] == "warning"
-    assert by_rule["image-digest-pinned"]["suppressions"][0]["justification"] == "dev follows tags"
+    (exempt,) = runs["gate/web/dev/"]["results"]
+    assert exempt["suppressions"][0]["justification"] == "dev follows tags"
+    assert runs["gate/gate.yaml/"]["results"] == []
 
 
 def test_github_annotations_point_at_the_line_and_escape() -> None:
@@ -102,8 +110,11 @@ def test_github_annotations_point_at_the_line_and_escape() -> None:
         "spec.template.spec.containers[0].image"
     )
     assert any(line.startswith("::warning ") for line in lines)
-    assert not any("not pinned" in line for line in lines)  # exempted: no annotation
-    assert lines[-1].startswith("::notice title=gate failed::1 errors")
+    annotations = [line for line in lines if line.startswith(("::error", "::warning"))]
+    assert not any("not pinned" in line for line in annotations)  # exempted: no annotation
+    notice = next(line for line in lines if line.startswith("::notice title=gate failed::"))
+    assert notice.endswith("::1 error, 1 warning, 0 drifted objects across 2 renderings")
+    assert lines[-1] == "gate FAILED: 1 error, 1 warning (1 target, 2 profiles, 4 objects)"
 
 
 def test_junit_stays_xml_whatever_a_message_holds() -> None:
@@ -126,5 +137,5 @@ def test_junit_stays_xml_whatever_a_message_holds() -> None:
         runs=(RunLine("web", "prod", 0, False),),
     )
     root = ET.fromstring(formatters()["junit"](report, Style()))
-    (failure,) = root.iter("failure")
-    assert failure.get("message") == "helm said \ufffd\ufffd[2J and \ufffd"
+    (error,) = root.iter("error")  # helm could not render: an error, not a failed check
+    assert error.get("message") == "helm said \ufffd\ufffd[2J and \ufffd"
