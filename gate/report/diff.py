@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from gate.model import Finding, short_identity
-from gate.report import Report, Style, paint
+from gate.report import Report, Style, paint, plural
 
 MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
 
@@ -33,7 +33,8 @@ def format_report(report: Report, style: Style) -> str:
     drifted = sum(1 for f in report.findings if f.drift is not None)
     renders = len(report.runs)
     if not drifted and report.passed:
-        out.append(f"no drift: {renders} rendering(s) match their golden files")
+        match = "matches its golden file" if renders == 1 else "match their golden files"
+        out.append(f"no drift: {plural(renders, 'rendering')} {match}")
     else:
-        out.append(f"{drifted} object(s) drifted across {renders} rendering(s)")
+        out.append(f"{plural(drifted, 'object')} drifted across {plural(renders, 'rendering')}")
     return "\n".join(out) + "\n"
