@@ -25,3 +25,21 @@ def helm_path(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+# What GitHub Actions sets changes what gate prints (the github format by default) and
+# where it writes (the job summary): the suite runs in GitHub Actions too, and each test
+# that wants these sets them itself.
+GITHUB_VARIABLES = (
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_SERVER_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_SHA",
+)
+
+
+@pytest.fixture(autouse=True)
+def _outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in GITHUB_VARIABLES:
+        monkeypatch.delenv(name, raising=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -87,6 +88,17 @@ def bounded(text: str, limit: int, hint: str) -> str:
     return f"{text[:limit]}... ({len(text) - limit:,} more characters; {hint})"
 
 
+_ARCHIVE = re.compile(r"(.+?\.tgz)#(.+)", re.DOTALL)
+
+
+def archive_member(file: str) -> tuple[str, str]:
+    """`charts/x.tgz#x/templates/y.yaml` -> (`charts/x.tgz`, `x/templates/y.yaml`); any
+    other file -> (file, ""). Only a `.tgz` (the archives helm loads from charts/) is
+    followed by a member: a `#` in a file's own name is part of the name."""
+    match = _ARCHIVE.fullmatch(file)
+    return (match[1], match[2]) if match else (file, "")
+
+
 def in_repository(file: str) -> bool:
     """A file named relative to the repository root (docs/reports.md, "The file"): not
     stdin (`<stdin>`), not a path outside the root (absolute, or through `..`, as
@@ -94,7 +106,7 @@ def in_repository(file: str) -> bool:
     when its archive is."""
     if not file or (file.startswith("<") and file.endswith(">")):
         return False
-    path = PurePosixPath(file.partition("#")[0])
+    path = PurePosixPath(archive_member(file)[0])
     return not path.is_absolute() and ".." not in path.parts
 
 

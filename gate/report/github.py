@@ -18,6 +18,7 @@ from gate.model import Finding, Severity, one_line
 from gate.report import (
     Report,
     Style,
+    archive_member,
     bounded,
     in_repository,
     plural,
@@ -41,13 +42,13 @@ def _escape_property(text: str) -> str:
 
 def _annotation(finding: Finding) -> str:
     properties = []
-    archive, mark, _ = finding.file.partition("#")
+    archive, member = archive_member(finding.file)
     in_repo = in_repository(finding.file)
     if in_repo:
         # An archive's member is no file GitHub can show: the annotation sits on the
         # archive, and the message names the member and its line.
         properties.append(f"file={_escape_property(archive)}")
-        if finding.line and not mark:
+        if finding.line and not member:
             properties.append(f"line={finding.line}")
     title = (
         f"{finding.rule} ({finding.target}/{finding.profile})" if finding.target else finding.rule
@@ -58,7 +59,7 @@ def _annotation(finding: Finding) -> str:
         message = f"{finding.object}: {message}"
     if finding.path:
         message += f"\nat {finding.path}"
-    if finding.file and (mark or not in_repo):
+    if finding.file and (member or not in_repo):
         message += f"\nin {finding.file}" + (f":{finding.line}" if finding.line else "")
     message = bounded(message, MESSAGE_LIMIT, where_to_read(finding))
     return f"::{LEVELS[finding.severity]} {','.join(properties)}::{_escape_data(message)}"

@@ -29,7 +29,15 @@ from urllib.parse import quote
 
 from gate import __version__
 from gate.model import Finding, RuleDoc, Severity
-from gate.report import Report, RunLine, Style, bounded, in_repository, where_to_read
+from gate.report import (
+    Report,
+    RunLine,
+    Style,
+    archive_member,
+    bounded,
+    in_repository,
+    where_to_read,
+)
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 PROBLEM = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
@@ -78,28 +86,34 @@ def _params(doc: RuleDoc) -> str:
     return ", ".join(f"{name} = {json.dumps(value)}" for name, value in doc.params)
 
 
-def _rule(doc: RuleDoc) -> dict[str, Any]:
-    description = doc.description or f"{doc.title}."
-    where = "in this repository" if not doc.docs.startswith("docs/") else "in gate's documentation"
-    text = [doc.title, "", description, "", f"Default severity: {doc.severity.value}."]
-    markdown = [f"**{doc.title}**", "", description, "", f"Default severity: `{doc.severity}`."]
+def _help(doc: RuleDoc, description: str) -> tuple[str, str]:
+    """The rule's help as text and as Markdown (GitHub shows the Markdown beside each
+    alert): title, what it finds, default severity, parameters, where to read more."""
+    where = "in gate's documentation" if doc.docs.startswith("docs/") else "in this repository"
+    text = [doc.title, description, f"Default severity: {doc.severity.value}."]
+    markdown = [f"**{doc.title}**", description, f"Default severity: `{doc.severity.value}`."]
     if doc.params:
         text.append(f"Parameters: {_params(doc)} (gate.yaml `overrides` tune them).")
-        markdown.append(
-            "Parameters: "
-            + ", ".join(f"`{name}` = `{json.dumps(value)}`" for name, value in doc.params)
-            + " (gate.yaml `overrides` tune them per target or profile)."
-        )
+        shown = ", ".join(f"`{name}` = `{json.dumps(value)}`" for name, value in doc.params)
+        markdown.append(f"Parameters: {shown} (gate.yaml `overrides` tune them).")
     if doc.docs:
-        text.append(f"Documentation: {doc.docs} ({where}).")
+        text.append(
+            f"Documentation: {doc.docs} ({where})" + (f": {doc.help_uri}" if doc.help_uri else ".")
+        )
         link = f"[`{doc.docs}`]({doc.help_uri})" if doc.help_uri else f"`{doc.docs}`"
         markdown.append(f"Documentation: {link} ({where}).")
+    return "\n\n".join(text), "\n\n".join(markdown)
+
+
+def _rule(doc: RuleDoc) -> dict[str, Any]:
+    description = doc.description or f"{doc.title}."
+    text, markdown = _help(doc, description)
     rule: dict[str, Any] = {
         "id": doc.id,
         "name": _name(doc.id),
         "shortDescription": {"text": _cut(doc.title, DESCRIPTION_LIMIT)},
         "fullDescription": {"text": _cut(description, DESCRIPTION_LIMIT)},
-        "help": {"text": "\n".join(text), "markdown": "\n".join(markdown)},
+        "help": {"text": text, "markdown": markdown},
         "defaultConfiguration": {"level": LEVELS[doc.severity]},
         "properties": {
             "tags": ["gate", doc.category.value],
@@ -127,13 +141,14 @@ def _undocumented(finding: Finding) -> RuleDoc:
 
 
 def _message(finding: Finding) -> str:
-    head = f"{finding.target}/{finding.profile}: " if finding.target else ""
+    pair = "/".join(name for name in (finding.target, finding.profile) if name)
+    head = f"{pair}: " if pair else ""
     lines = [head + finding.message]
     if finding.object:
         lines.append(f"Object: {finding.object}")
     if finding.path:
         lines.append(f"At: {finding.path}")
-    if finding.file and (not in_repository(finding.file) or "#" in finding.file):
+    if finding.file and (not in_repository(finding.file) or archive_member(finding.file)[1]):
         # No URI can say it: an archive's member, a file outside the repository, stdin.
         lines.append(f"In: {finding.file}" + (f":{finding.line}" if finding.line else ""))
     if finding.suggestion and finding.suggestion not in finding.message:
@@ -155,9 +170,9 @@ def _location(finding: Finding) -> dict[str, Any]:
         )
     location: dict[str, Any]
     if in_repository(finding.file):
-        archive, mark, member = finding.file.partition("#")
+        archive, member = archive_member(finding.file)
         physical: dict[str, Any] = {"artifactLocation": {"uri": uri(archive), "uriBaseId": ROOT}}
-        if mark:  # the line is the member's, not the archive's
+        if member:  # the line is the member's, not the archive's
             logical.append({"name": member, "fullyQualifiedName": finding.file})
         elif finding.line:
             physical["region"] = {"startLine": finding.line}
