@@ -28,7 +28,7 @@ from gate.normalize import normalize
 from gate.pipeline import Gate, GoldenWrite, Pair, select
 from gate.process import Interrupted, signals_stop_helm
 from gate.render import Rendering
-from gate.report import Report, Style, formatters, plural
+from gate.report import Report, Style, formatters, inert, plural
 from gate.report.diff import format_report as format_diff
 from gate.report.merge import merge, read
 from gate.repository import Fence, find_root
@@ -319,7 +319,9 @@ def _same(path: Path, other: Path) -> bool:
 def _say_render_failures(report: Report) -> None:
     for finding in report.findings:
         if finding.category.value == "render":
-            message = finding.message.replace("\n", "\n  ")
+            # helm's lines quote the chart: none may start a CI log's workflow command
+            lines = finding.message.split("\n")
+            message = "\n".join([inert(lines[0]), *(inert(f"  {line}") for line in lines[1:])])
             click.echo(f"gate: {finding.target}/{finding.profile}: {message}", err=True)
 
 

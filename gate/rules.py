@@ -6,6 +6,7 @@ which GitHub code scanning shows beside each alert) print these; they compute no
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -96,6 +97,7 @@ CHECK_DOCS: dict[str, tuple[str, str]] = {
 }
 
 
+@functools.cache
 def documentation_url() -> str:
     """Where gate's own docs/ folder is published, when the installed package says so
     (its `Documentation` project URL, pyproject's [project.urls]); "" otherwise. gate

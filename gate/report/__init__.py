@@ -79,6 +79,18 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def inert(line: str) -> str:
+    """A line a CI log cannot take for a workflow command. GitHub's runner reads any line
+    that starts with `::`, after spaces, as one (`::error file=...` makes an annotation,
+    `::stop-commands::` hides the rest), and helm's error or a values key can put `::`
+    at the start of a line gate prints; its first colon is then shown escaped, `\\x3a`,
+    as gate shows control characters."""
+    stripped = line.lstrip()
+    if not stripped.startswith("::"):
+        return line
+    return line[: len(line) - len(stripped)] + "\\x3a" + stripped[1:]
+
+
 def bounded(text: str, limit: int, hint: str) -> str:
     """`text` cut to at most about `limit` characters, saying how much was left out and
     where to read it all: one drift of a big ConfigMap is half a megabyte, which no

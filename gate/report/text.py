@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from gate.model import Finding, Severity, ValuesCoverage
-from gate.report import Report, RunLine, Style, paint, plural
+from gate.report import Report, RunLine, Style, inert, paint, plural
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
@@ -94,12 +94,12 @@ def blocks(report: Report, style: Style) -> list[tuple[str, list[str]]]:
             lines += _coverage(run.values)
         for finding in findings:
             lines += _finding(finding, style)
-        out.append((run.target, lines))
+        out.append((run.target, [inert(line) for line in lines]))
     for (target, profile), findings in grouped.items():  # gate.yaml-level findings
         lines = [paint(f"{target or 'gate.yaml'} / {profile or '*'}", style, bold=True)]
         for finding in findings:
             lines += _finding(finding, style)
-        out.append((target, lines))
+        out.append((target, [inert(line) for line in lines]))
     return out
 
 
