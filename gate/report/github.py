@@ -87,9 +87,7 @@ def _log(report: Report, style: Style) -> list[str]:
 
 def format_report(report: Report, style: Style) -> str:
     lines = _log(report, style)
-    annotated = sorted(
-        (f for f in report.findings if f.exempted is None), key=lambda f: _RANK[f.severity]
-    )
+    annotated = sorted((f for f in report.findings if f.counted), key=lambda f: _RANK[f.severity])
     left: dict[Severity, int] = {}
     for severity, group in groupby(annotated, key=lambda f: f.severity):
         findings = list(group)

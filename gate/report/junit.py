@@ -2,8 +2,8 @@
 
 CI systems that show JUnit results (GitLab, Jenkins, Azure) list each error as a
 failed test named after its rule, object and path; a rendering helm could not
-render is an `<error>` (the gate could not run there), an exempted finding is
-`<skipped>`, a warning passes with its text in `<system-out>`, and a rendering
+render is an `<error>` (the gate could not run there), an exempted finding or one
+in the baseline is `<skipped>`, a warning passes with its text in `<system-out>`, and a rendering
 with no error is one passing test case, so a suite is never empty. Every
 attribute the Jenkins xunit schema (junit-10.xsd) requires is written: `name`,
 `tests`, `failures` and `errors` on each suite, plus `skipped` and `time`; the
@@ -61,6 +61,8 @@ def _case(suite: ET.Element, finding: Finding, name: str) -> None:
     )
     if finding.exempted is not None:
         ET.SubElement(case, "skipped", message=f"exempted: {finding.exempted}")
+    elif finding.baselined:
+        ET.SubElement(case, "skipped", message="in the baseline: accepted, not counted")
     elif finding.category is Category.RENDER:
         summary = _summary(finding.message)
         ET.SubElement(case, "error", message=summary, type=finding.rule).text = text

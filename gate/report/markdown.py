@@ -26,7 +26,7 @@ def _table(report: Report, grouped: dict[tuple[str, str], list[Finding]]) -> lis
     for run in report.runs:
         findings = grouped.get((run.target, run.profile), [])
         errors = sum(1 for f in findings if f.fails_gate and f.category.value != "golden")
-        drift = sum(1 for f in findings if f.drift is not None and f.exempted is None)
+        drift = sum(1 for f in findings if f.drift is not None and f.counted)
         failing = any(f.fails_gate for f in findings) or not run.rendered
         status = "render failed" if not run.rendered else ("❌" if failing else "✅")
         lines.append(
@@ -77,7 +77,7 @@ def _problems(findings: list[Finding]) -> list[str]:
     for a failed render) follow in a code block of the item, one item kept whole."""
     problems = []
     for f in findings:
-        if f.drift is not None or f.severity is Severity.INFO or f.exempted is not None:
+        if f.drift is not None or f.severity is Severity.INFO or not f.counted:
             continue
         first, *more = f.message.split("\n")
         problems.append(

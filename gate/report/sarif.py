@@ -21,13 +21,14 @@ What GitHub accepts decides the shape (docs/reports.md, "SARIF"):
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import defaultdict
 from typing import Any
 from urllib.parse import quote
 
-from gate import __version__
+from gate import __version__, baseline
 from gate.model import Finding, RuleDoc, Severity
 from gate.report import (
     Report,
@@ -58,10 +59,9 @@ def automation_id(target: str, profile: str) -> str:
 
 
 def fingerprint(finding: Finding) -> str:
-    """What the finding is, hashed: the identity a baseline keys on (DESIGN.md,
-    "Selection, baseline and GitHub"), never its line or message."""
-    path = getattr(finding, "named_path", "") or finding.path
-    key = "\0".join((finding.rule, finding.target, finding.profile, finding.object, path))
+    """What the finding is, hashed: the identity a baseline keys on (gate/baseline.py;
+    DESIGN.md, "Selection, baseline and GitHub"), never its line or message."""
+    key = "\0".join(dataclasses.astuple(baseline.entry(finding)))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -155,6 +155,8 @@ def _message(finding: Finding) -> str:
         lines.append(f"Did you mean: {finding.suggestion}")
     if finding.exempted is not None:
         lines.append(f"Exempted: {finding.exempted}")
+    if finding.baselined:
+        lines.append("In the baseline: accepted, does not fail the gate")
     return bounded("\n".join(lines), MESSAGE_LIMIT, where_to_read(finding))
 
 
@@ -185,7 +187,7 @@ def _location(finding: Finding) -> dict[str, Any]:
     return location
 
 
-def _result(finding: Finding, index: int) -> dict[str, Any]:
+def _result(finding: Finding, index: int, compared: bool) -> dict[str, Any]:
     identity = fingerprint(finding)
     properties: dict[str, Any] = {
         "category": finding.category.value,
@@ -216,6 +218,8 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         },
         "properties": properties,
     }
+    if compared:  # --baseline: GitHub and other viewers tell new findings from old ones
+        result["baselineState"] = "unchanged" if finding.baselined else "new"
     if finding.exempted is not None:
         result["suppressions"] = [
             {"kind": "external", "status": "accepted", "justification": finding.exempted}
@@ -229,6 +233,7 @@ def _run(
     findings: list[Finding],
     rules: list[dict[str, Any]],
     index: dict[str, int],
+    compared: bool,
 ) -> dict[str, Any]:
     target, profile = key
     if run is None:
@@ -249,7 +254,7 @@ def _run(
         "originalUriBaseIds": {
             ROOT: {"description": {"text": "The repository root: the git work tree of gate.yaml."}}
         },
-        "results": [_result(f, index[f.rule]) for f in findings],
+        "results": [_result(f, index[f.rule], compared) for f in findings],
     }
     if run is not None:
         document["properties"] = {
@@ -272,8 +277,11 @@ def format_report(report: Report, style: Style) -> str:
     for finding in report.findings:
         grouped[(finding.target, finding.profile)].append(finding)
     runs = {(run.target, run.profile): run for run in report.runs}
-    documents = [_run(key, run, grouped.pop(key, []), rules, index) for key, run in runs.items()]
+    compared = report.baseline is not None
+    documents = [
+        _run(key, run, grouped.pop(key, []), rules, index, compared) for key, run in runs.items()
+    ]
     others = [finding for findings in grouped.values() for finding in findings]
-    documents.append(_run(("", ""), None, others, rules, index))
+    documents.append(_run(("", ""), None, others, rules, index, compared))
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": documents}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -17,8 +17,12 @@ def _where(finding: Finding) -> str:
 
 
 def _finding(finding: Finding, style: Style) -> list[str]:
-    label = "exempt" if finding.exempted is not None else finding.severity.value
-    colour = "cyan" if finding.exempted is not None else _COLOURS[finding.severity]
+    if finding.exempted is not None:
+        label, colour = "exempt", "cyan"
+    elif finding.baselined:  # accepted by --baseline: shown, not counted
+        label, colour = finding.severity.value, "cyan"
+    else:
+        label, colour = finding.severity.value, _COLOURS[finding.severity]
     head = f"  {paint(f'{label:<7}', style, fg=colour, bold=True)} {finding.rule}"
     if finding.object:
         head += f"  {finding.object}"
@@ -31,12 +35,14 @@ def _finding(finding: Finding, style: Style) -> list[str]:
         lines.append(f"          did you mean {finding.suggestion}?")
     if finding.exempted is not None:
         lines.append(f"          exempted: {finding.exempted}")
+    elif finding.baselined:
+        lines.append("          in the baseline: accepted, not counted")
     return lines
 
 
 def _counts(findings: list[Finding]) -> str:
     errors = sum(1 for f in findings if f.fails_gate)
-    warnings = sum(1 for f in findings if f.severity is Severity.WARNING and f.exempted is None)
+    warnings = sum(1 for f in findings if f.severity is Severity.WARNING and f.counted)
     parts = []
     if errors:
         parts.append(plural(errors, "error"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from xml.etree import ElementTree as ET
 
+from gate.baseline import BaselineStatus
 from gate.model import Category, Finding, Severity
 from gate.report import Report, RunLine, Style, Summary, formatters
 
@@ -139,3 +141,40 @@ def test_junit_stays_xml_whatever_a_message_holds() -> None:
     root = ET.fromstring(formatters()["junit"](report, Style()))
     (error,) = root.iter("error")  # helm could not render: an error, not a failed check
     assert error.get("message") == "helm said \ufffd\ufffd[2J and \ufffd"
+
+
+def test_a_baselined_finding_is_shown_but_never_counted_as_new() -> None:
+    """`gate check --baseline`: an accepted finding fails nothing in any format."""
+    old = dataclasses.replace(ERROR, baselined=True)
+    new = dataclasses.replace(ERROR, path="spec.template.spec.containers[1].image", line=25)
+    report = dataclasses.replace(
+        REPORT,
+        findings=(old, new),
+        summary=Summary(targets=1, profiles=2, objects=4, errors=1, warnings=0, drift=0),
+        baseline=BaselineStatus("gate-baseline.json", accepted=1, fixed=(), stale=()),
+    )
+    text = formatters()["text"](report, Style())
+    assert "in the baseline: accepted, not counted" in text
+    annotations = [
+        line
+        for line in formatters()["github"](report, Style()).splitlines()
+        if line.startswith("::error")
+    ]
+    assert len(annotations) == 1 and "line=25" in annotations[0]
+    junit = ET.fromstring(formatters()["junit"](report, Style()))
+    assert [s.get("message") for s in junit.iter("skipped")] == [
+        "in the baseline: accepted, not counted"
+    ]
+    assert junit.get("failures") == "1"
+    (prod,) = [r for r in json.loads(render_report("sarif", report))["runs"] if r["results"]]
+    states = {
+        r["locations"][0]["physicalLocation"]["region"]["startLine"]: r["baselineState"]
+        for r in prod["results"]
+    }
+    assert states == {21: "unchanged", 25: "new"}
+    markdown = formatters()["markdown"](report, Style())
+    assert "containers[1].image" in markdown and "containers[0].image" not in markdown
+
+
+def render_report(name: str, report: Report) -> str:
+    return formatters()[name](report, Style())
