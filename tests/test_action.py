@@ -191,7 +191,8 @@ def test_run_checks_the_repository_and_writes_the_outputs(tmp_path: Path) -> Non
     assert Path(outputs["markdown"]).read_text().strip()
     assert outputs["report-dir"] == str(tmp_path / "gate")
     assert done.stdout.startswith("gate-action: ")  # the command, in the log
-    assert "gate passed" in done.stderr  # the summary beside the annotations
+    # the text report, folded per target, and the verdict after the annotations
+    assert "::group::gate: " in done.stdout and "gate passed" in done.stdout
 
 
 def test_run_passes_and_hands_gate_failure_to_the_last_step(tmp_path: Path) -> None:
