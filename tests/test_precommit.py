@@ -92,7 +92,7 @@ def test_a_values_file_checks_its_target_alone(charts: Path) -> None:
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "gate: a: values file of profile prod changed (charts/a/values-prod.yaml)" in done.stderr
-    assert "a / prod  1 objects  ok" in done.stdout
+    assert "a / prod  1 object  ok" in done.stdout
     assert "b / prod" not in done.stdout
 
 
