@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -646,6 +647,10 @@ def report_merge(common: Common, files: tuple[Path, ...], fail_on: str | None) -
     """Combine the JSON reports of several shards (or targets) into one report and one
     exit code; --fail-on defaults to the strictest the shards used."""
     merged = merge([read(file) for file in files], FAIL_ON[fail_on] if fail_on else None)
+    if common.config_path.exists():
+        # The shards' JSON carries findings, not what each rule checks: the SARIF of a
+        # merged report describes its rules from the same gate.yaml the shards loaded.
+        merged = dataclasses.replace(merged, rules=common.gate()[1].rules())
     write_reports(merged, common, Fence(find_root(common.config_path)))
     _say_render_failures(merged)
     _say(baseline.lines(merged), common.quiet)
@@ -704,7 +709,8 @@ def baseline_update(
     if not common.quiet:
         added = len(set(entries) - old.entries)
         removed = len(old.entries - set(entries))
-        click.echo(f"wrote {path}: {len(entries)} findings ({added} added, {removed} removed)")
+        counts = f"{added} added, {removed} removed"
+        click.echo(f"wrote {path}: {plural(len(entries), 'finding')} ({counts})")
 
 
 @main.command()

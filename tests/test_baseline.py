@@ -170,7 +170,7 @@ def test_adopt_ratchet_and_fix(shop: Shop) -> None:
 
     # The ratchet: update drops the fixed entry.
     update = shop.gate("baseline", "update")
-    assert update.code == 0 and "1 findings (0 added, 1 removed)" in update.stdout
+    assert update.code == 0 and "1 finding (0 added, 1 removed)" in update.stdout
     assert [e["path"] for e in shop.baseline()["findings"]] == [LOG]
 
 

@@ -121,7 +121,8 @@ def test_three_shards_cover_every_pair_once_and_merge_into_the_unsharded_report(
     assert len(pairs) == 60
 
     whole, whole_seconds = timed(root, "check", "--helm", helm_path, "--jobs", "1",
-                                 "--format", "json:whole.json")  # fmt: skip
+                                 "--format", "json:whole.json",
+                                 "--format", "sarif:whole.sarif")  # fmt: skip
     assert whole.code == 1, whole.output
     seconds, estimated = [], []
     for k in (1, 2, 3):
@@ -161,6 +162,23 @@ def test_three_shards_cover_every_pair_once_and_merge_into_the_unsharded_report(
     unused = [f for f in got["findings"] if f["rule"] == "exemption-unused"]
     assert [f["target"] for f in unused] == ["t1*"]
     assert "gate FAILED" in merged.stdout.splitlines()[-1]  # the text report of the merge
+
+    # The merged SARIF describes its rules as a run's own SARIF does: from gate.yaml.
+    sarif = run("report", "merge", "shard1.json", "shard2.json", "shard3.json",
+                "--format", "sarif:merged.sarif", cwd=root)  # fmt: skip
+    assert sarif.code == 1, sarif.stderr
+
+    def described(document: dict[str, Any]) -> dict[str, Any]:
+        return {
+            rule["id"]: (rule["fullDescription"], rule["help"])
+            for run_ in document["runs"]
+            for rule in run_["tool"]["driver"]["rules"]
+        }
+
+    merged_rules = described(load(root / "merged.sarif"))
+    whole_rules = described(load(root / "whole.sarif"))
+    found = {f["rule"] for f in got["findings"]}
+    assert found and all(merged_rules[rule] == whole_rules[rule] for rule in found)
 
     # What a shard spends rendering and checking: its time less that of a run of one
     # tiny pair (starting Python, reading gate.yaml and the schemas).
