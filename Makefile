@@ -23,7 +23,7 @@ test: $(STAMP) $(LINTERS) tools-all
 	$(BIN)/ruff check gate tests scripts bench action
 	$(BIN)/mypy
 	$(BIN)/python scripts/lint_actions.py
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 bench: $(STAMP) tools-all
 	$(BIN)/python bench/run.py
