@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,18 @@ def machine_key(fence: Fence) -> bytes | None:
     path = _key_file()
     if path is None or fence.names_inside(path) or fence.may_read(path.parent):
         return None  # a key inside the repository would be the pull request's to choose
-    with contextlib.suppress(OSError):
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())[:32] or None
+    for _ in range(20):  # another gate may have made the file and not yet written it
+        try:
+            text = path.read_text(encoding="ascii").strip()
+        except OSError:
+            break
+        if text:
+            with contextlib.suppress(ValueError):
+                return bytes.fromhex(text)[:32] or None
+            return None
+        time.sleep(0.01)
+    else:
+        return None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

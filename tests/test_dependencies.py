@@ -537,6 +537,24 @@ def test_a_committed_entry_is_never_trusted_without_a_key(repo: Repo) -> None:
     assert [c.split()[:2] for c in repo.helm_calls()][-1] == ["dependency", "build"]
 
 
+def test_a_gate_without_a_key_leaves_a_signed_entry_alone(repo: Repo) -> None:
+    """Two gates at once (seen under load in CI): one made the machine key while the other
+    read it empty and ran without one. The one without must not replace the signed entry,
+    or every later run builds again."""
+    repo.lock()
+    assert repo.check()[0].code == 1
+    entries = repo.entries()
+    assert len(entries) == 1
+    signed = (entries[0] / "manifest.json").read_bytes()
+    repo.env = {"XDG_CACHE_HOME": "", "HOME": ""}  # no private place: no key
+    assert repo.check()[0].code == 1
+    assert [c.split()[:2] for c in repo.helm_calls()][-1] == ["dependency", "build"]
+    assert repo.entries() == entries
+    assert (entries[0] / "manifest.json").read_bytes() == signed
+    repo.env = {}
+    assert repo.check()[0].code == 1 and repo.helm_calls() == []  # the signed one serves
+
+
 # --- where findings point -----------------------------------------------------------------
 
 
