@@ -23,7 +23,9 @@ test: $(STAMP) $(LINTERS) tools-all
 	$(BIN)/ruff check gate tests scripts bench action
 	$(BIN)/mypy
 	$(BIN)/python scripts/lint_actions.py
-	$(BIN)/pytest -q -n auto
+	$(BIN)/pytest -q -n auto --ignore=tests/test_signals.py
+	# Signals sent to gate and to the test process itself: alone, not beside a worker.
+	$(BIN)/pytest -q -p no:xdist tests/test_signals.py
 
 bench: $(STAMP) tools-all
 	$(BIN)/python bench/run.py
