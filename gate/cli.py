@@ -187,6 +187,18 @@ def _selection_options(function: Any) -> Any:
     )(function)
 
 
+def _baseline_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--baseline FILE`: read by check, written by baseline update."""
+    return click.option(
+        "--baseline",
+        "baseline_file",
+        type=click.Path(path_type=Path),
+        default=None,
+        metavar="FILE",
+        help=help_text,
+    )
+
+
 def _fail_on_option(default: str | None = "error") -> Callable[[Any], Any]:
     return click.option(
         "--fail-on",
@@ -396,13 +408,8 @@ def main() -> None:
     """gate: a rendered-manifest CI gate around `helm template`."""
 
 
-@click.option(
-    "--baseline",
-    "baseline_file",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE",
-    help="Findings recorded in FILE (gate baseline update) are shown but do not fail the gate.",
+@_baseline_option(
+    "Findings recorded in FILE (gate baseline update) are shown but do not fail the gate."
 )
 @_fail_on_option()
 @_selection_options
@@ -662,13 +669,8 @@ def baseline_group() -> None:
     """The baseline: findings accepted for now, so that only new ones fail the gate."""
 
 
-@click.option(
-    "--baseline",
-    "baseline_file",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE",
-    help=f"The baseline file to write [default: {baseline.DEFAULT_FILE} beside gate.yaml].",
+@_baseline_option(
+    f"The baseline file to write [default: {baseline.DEFAULT_FILE} beside gate.yaml]."
 )
 @click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
 @click.argument("targets", nargs=-1)

@@ -11,6 +11,7 @@ from gate.model import Category, Finding, Severity
 from gate.report import Report, RunLine, Style, Summary
 from gate.report.github import MESSAGE_LIMIT, SHOWN, format_report
 from tests.gate_cli import run_gate
+from tests.report import huge_drift
 
 
 def commands(output: str) -> list[tuple[str, str]]:
@@ -89,24 +90,12 @@ def test_one_of_each_is_said_in_the_singular() -> None:
 
 
 def test_a_huge_message_is_one_bounded_annotation() -> None:
-    drift = "\n".join(f"data.key{n}: {'x' * 60} → {'y' * 60}" for n in range(4000))
-    finding = Finding(
-        Category.GOLDEN,
-        "golden-drift",
-        Severity.ERROR,
-        drift,
-        target="big",
-        profile="prod",
-        object="v1/ConfigMap/ns/big",
-        file="golden/big/prod.yaml",
-        line=3,
-        drift="changed",
-    )
+    finding = huge_drift()
     report = _report((finding,), (RunLine("big", "prod", 1, True),))
     (annotation,) = [
         line for kind, line in commands(format_report(report, Style())) if kind == "error"
     ]
-    assert len(drift) > 500_000
+    assert len(finding.message) > 500_000
     assert len(annotation) < MESSAGE_LIMIT + 600
     assert re.search(r"\.\.\. \([\d,]+ more characters; run gate diff\)$", annotation)
 

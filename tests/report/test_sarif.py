@@ -21,6 +21,7 @@ from gate.repository import Fence
 from gate.rules import CHECK_DOCS, rule_docs
 from tests.conftest import REPO
 from tests.gate_cli import run_gate
+from tests.report import huge_drift
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 # The SARIF 2.1.0 schema as SchemaStore serves it at https://json.schemastore.org/sarif-2.1.0.json
@@ -259,19 +260,7 @@ def test_an_archive_member_points_at_the_archive() -> None:
 
 
 def test_a_huge_message_is_bounded() -> None:
-    drift = "\n".join(f"data.key{n}: {'x' * 60} → {'y' * 60}" for n in range(4000))
-    finding = Finding(
-        Category.GOLDEN,
-        "golden-drift",
-        Severity.ERROR,
-        drift,
-        target="big",
-        profile="prod",
-        object="v1/ConfigMap/ns/big",
-        file="golden/big/prod.yaml",
-        line=3,
-        drift="changed",
-    )
+    finding = huge_drift()
     report = Report(
         False, 1, Summary(1, 1, 1, 0, 0, 1), (finding,), (RunLine("big", "prod", 1, True),)
     )
