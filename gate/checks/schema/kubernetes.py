@@ -10,17 +10,28 @@ compiled validator then serves every object, target and profile of the run.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import re
 from pathlib import Path
 from typing import Any
 
-import kubernetes_validate
-
 from gate.checks.schema.compiled import Check, Compiler
 from gate.errors import GateError
 
-SCHEMAS = Path(kubernetes_validate.__file__).resolve().parent / "kubernetes-json-schema"
+
+def _package_folder(name: str) -> Path:
+    """Where an installed package lives, found without importing it: importing
+    kubernetes-validate imports jsonschema, whose format checkers (rfc3987-syntax
+    builds a grammar on import) cost most of a second on every gate command."""
+    spec = importlib.util.find_spec(name)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not locations:
+        raise GateError(f"the package {name} is not installed; reinstall gate (pip install .)")
+    return Path(locations[0]).resolve()
+
+
+SCHEMAS = _package_folder("kubernetes_validate") / "kubernetes-json-schema"
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 
 
