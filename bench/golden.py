@@ -57,7 +57,7 @@ def main() -> int:
 
         drifted = compare()
         compare_seconds = best_of(RUNS, compare)
-        no_cache = dataclasses.replace(gate, digests_allowed=False)
+        no_cache = dataclasses.replace(gate, cache_enabled=False)
         fresh_seconds = best_of(
             RUNS,
             lambda: no_cache.golden_findings(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -9,7 +10,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -34,6 +35,7 @@ from gate.report.diff import format_report as format_diff
 from gate.report.merge import merge, read
 from gate.repository import Fence, find_root
 from gate.selection import Chosen, choose
+from gate.timings import Timings
 from gate.verdict import FAIL_ON, rejudged
 from gate.writes import append_step_summary, write_report
 
@@ -59,6 +61,8 @@ class Common:
     quiet: bool
     color_when: str  # auto, always or never (--color; --no-color is never)
     debug: bool
+    cache: bool = True  # --no-cache: no render cache, no golden digests
+    timings: Timings | None = None  # --timings: where the run's stages record their time
 
     def config(self, optional: bool = False) -> GateConfig:
         """gate.yaml, with --kube-version applied. With `optional`, a missing default
@@ -72,7 +76,7 @@ class Common:
 
     def gate(self, optional: bool = False) -> tuple[GateConfig, Gate]:
         config = self.config(optional)
-        return config, Gate.load(config)
+        return config, Gate.load(config, self.cache, self.timings or Timings())
 
     def helm(self) -> Helm:
         return find_helm(self.helm_path)
@@ -145,6 +149,16 @@ _COMMON = (
         help="Colour the text output; auto colours a terminal unless NO_COLOR is set.",
     ),
     click.option("--no-color", is_flag=True, help="Same as --color never."),
+    click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Render everything again: no render cache, no golden digests (cache.dir).",
+    ),
+    click.option(
+        "--timings",
+        is_flag=True,
+        help="Print the time, objects, helm calls and cache hits of each stage on stderr.",
+    ),
     click.option("--debug", is_flag=True, help="Show tracebacks."),
 )
 
@@ -256,9 +270,11 @@ def command(group: click.Group, name: str | None = None) -> Callable[[Callable[.
                 quiet=kwargs.pop("quiet"),
                 color_when="never" if no_color else color_when,
                 debug=kwargs.pop("debug"),
+                cache=not kwargs.pop("no_cache"),
+                timings=Timings() if kwargs.pop("timings") else None,
             )
             try:
-                with signals_stop_helm():
+                with signals_stop_helm(), _timings_printed(common.timings):
                     return function(common=common, **kwargs)
             except BrokenPipeError:
                 raise  # the reader went away: the group ends quietly (GateGroup.invoke)
@@ -287,6 +303,16 @@ def command(group: click.Group, name: str | None = None) -> Callable[[Callable[.
     return decorate
 
 
+@contextlib.contextmanager
+def _timings_printed(timings: Timings | None) -> Iterator[None]:
+    """--timings: the table on stderr when the command ends, whatever its exit code."""
+    try:
+        yield
+    finally:
+        if timings is not None:
+            click.echo(timings.table(), err=True, nl=False)
+
+
 def _step_summary() -> Path | None:
     """The job summary file GitHub gives each step, when there is one."""
     value = os.environ.get("GITHUB_STEP_SUMMARY", "")
@@ -294,6 +320,14 @@ def _step_summary() -> Path | None:
 
 
 def write_reports(report: Report, common: Common, fence: Fence) -> None:
+    if common.timings is None:
+        _write_reports(report, common, fence)
+        return
+    with common.timings.stage("report"):
+        _write_reports(report, common, fence)
+
+
+def _write_reports(report: Report, common: Common, fence: Fence) -> None:
     """Each --format where it was asked for; and the text summary for the person at the
     terminal whatever was asked: on stdout when every report went to a file, on stderr
     when stdout carries a report (`--format json | jq`). The github format on stdout is
@@ -437,7 +471,7 @@ def check(
     )
     helm = common.helm()
     pairs = chosen.pairs
-    progress = Progress(len(pairs) + len(gate.twice(pairs)), enabled=not common.quiet)
+    progress = Progress(len(pairs), enabled=not common.quiet)
     try:
         report, writes = gate.check(helm, pairs, common.jobs, progress, update_golden)
     finally:
@@ -690,7 +724,7 @@ def baseline_update(
         else baseline.Baseline.empty(path)
     )
     pairs = select(config, targets, profiles)
-    progress = Progress(len(pairs) + len(gate.twice(pairs)), enabled=not common.quiet)
+    progress = Progress(len(pairs), enabled=not common.quiet)
     try:
         report, _ = gate.check(common.helm(), pairs, common.jobs, progress)
     finally:

@@ -33,6 +33,8 @@ KUBE_VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?")
 _RELEASE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 MAX_TIMEOUT = 3600.0
+# The cache folder, relative to the repository root, when gate.yaml does not name one.
+DEFAULT_CACHE_DIR = ".gate-cache"
 # helm.dependencies: build what charts/ lacks into .gate-cache/ (gate/dependencies.py), or
 # use only what the chart folder holds.
 DEPENDENCY_MODES = ("build", "vendored")
@@ -72,6 +74,15 @@ class GoldenSettings:
     dir: Path
     ignore: tuple[str, ...] = ()
     configured: bool = False  # gate.yaml has a `golden:` section
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """Where gate keeps what it can reuse between runs (renderings, golden digests,
+    built dependencies), and how large the renderings may grow."""
+
+    dir: Path
+    max_mb: int = 512
 
 
 @dataclass(frozen=True)
@@ -125,11 +136,16 @@ class GateConfig:
     exemptions: tuple[Exemption, ...]
     fence: Fence
     limits: Limits = DEFAULT_LIMITS
+    cache: CacheSettings | None = None  # None: `.gate-cache` at the root (see cache_settings)
 
     @property
     def root(self) -> Path:
         """The repository root: the git work tree holding gate.yaml, else its folder."""
         return self.fence.root
+
+    @property
+    def cache_settings(self) -> CacheSettings:
+        return self.cache or CacheSettings(dir=self.root / DEFAULT_CACHE_DIR)
 
 
 # --- shape checking -------------------------------------------------------------------------
@@ -194,6 +210,7 @@ CONFIG_SPEC = {
     "policies": ["str"],
     "builtin_policies": "bool",
     "golden": {"dir": "str", "ignore": ["str"]},
+    "cache": {"dir": "str", "max_mb": "int"},
     "targets": [TARGET_SPEC],
     "schemas": {"crds": ["str"], "strict": "bool"},
     "values": {"no_effect": "bool", "max_renders": "int", "free_form": ["str"]},
@@ -352,6 +369,7 @@ def load_config(path: Path) -> GateConfig:
         ),
         fence=fence,
         limits=checker.limits,
+        cache=_cache(data, base, checker),
     )
 
 
@@ -400,6 +418,26 @@ def _golden(data: dict[str, Any], root: Path, checker: _Checker) -> GoldenSettin
         ignore=tuple(section.get("ignore", [])),
         configured="golden" in data,
     )
+
+
+def _cache(data: dict[str, Any], base: Path, checker: _Checker) -> CacheSettings:
+    section = data.get("cache", {})
+    given = section.get("dir")
+    directory = clean(base / given) if given else checker.fence.root / DEFAULT_CACHE_DIR
+    # The default folder may be committed as a link out of the repository: gate then
+    # neither reads nor writes there (each cache checks). A folder gate.yaml names
+    # outside the repository is a mistake to say.
+    if given and not checker.fence.may_write(directory / "renders" / "entry"):
+        raise checker.fail(
+            ("cache", "dir"),
+            f"cache.dir {given!r} resolves to {directory.resolve()}, outside the repository "
+            f"{checker.fence.root}; gate keeps its cache inside the repository (and out of "
+            "git, with .gitignore)",
+        )
+    size = section.get("max_mb", 512)
+    if size <= 0:
+        raise checker.fail(("cache", "max_mb"), "cache.max_mb must be a positive whole number")
+    return CacheSettings(dir=directory, max_mb=size)
 
 
 def _values(data: dict[str, Any]) -> ValuesSettings:

@@ -474,14 +474,14 @@ class Charts:
         self.limits = config.limits
         self.fence = config.fence
         self.mode = config.helm.dependencies
-        self.cache = config.root / ".gate-cache" / "dependencies"
+        self.cache = config.cache_settings.dir / "dependencies"
         self._built: dict[Path, BuiltChart] = {}
         self._temporary: list[Path] = []
         self._key: bytes | None = None
         self._key_read = False
         # Never copied or hashed, even when a chart is the repository's root folder.
         self._avoid = frozenset(
-            os.path.realpath(p) for p in (self.fence.git, config.root / ".gate-cache")
+            os.path.realpath(p) for p in (self.fence.git, config.cache_settings.dir)
         )
 
     def __enter__(self) -> Charts:

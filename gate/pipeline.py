@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.baseline import with_named_paths
@@ -26,7 +29,7 @@ from gate.checks.overrides import (
 from gate.checks.policies.engine import check_policies
 from gate.checks.policies.loader import load_policies
 from gate.checks.policies.model import Policy
-from gate.checks.policies.paths import Concrete, compile_path
+from gate.checks.policies.paths import Concrete
 from gate.checks.schema import SchemaCheck
 from gate.checks.schema.kubernetes import builtin_kinds
 from gate.checks.values import (
@@ -37,7 +40,7 @@ from gate.checks.values import (
     across_profiles,
 )
 from gate.config import GateConfig, Profile, Target, did_you_mean
-from gate.dependencies import BuiltChart, Charts
+from gate.dependencies import Charts
 from gate.errors import GateError
 from gate.golden_cache import GoldenDigests
 from gate.golden_files import (
@@ -48,24 +51,38 @@ from gate.golden_files import (
     write_all,
 )
 from gate.helm import Helm
-from gate.limits import DEFAULT_LIMITS, Limits, allow_nesting
-from gate.model import (
-    Category,
-    Finding,
-    RenderedObject,
-    RuleDoc,
-    Severity,
-    ValuesCoverage,
-    lines_shown,
-    one_line,
+from gate.limits import MiB, allow_nesting
+from gate.model import Category, Finding, RenderedObject, RuleDoc, ValuesCoverage
+from gate.normalize import digest, fingerprint, keyed, normalize
+from gate.render import Rendering
+from gate.render_cache import RenderCache
+from gate.renderings import (
+    Renderer,
+    Split,
+    normalized_split,
+    render_failed,
+    split_rendering,
+    target_sources,
 )
-from gate.normalize import digest, fingerprint, keyed, mask, normalize, sort_key, unstable_paths
-from gate.render import Rendering, may_be_random, render_all
 from gate.report import Report, RunLine
 from gate.rules import rule_docs
-from gate.sources import Sources, chart_sources
 from gate.split import SplitError, StreamContext, split_stream
+from gate.timings import Timings
 from gate.verdict import build_report
+
+__all__ = [  # the stages' names, for the tests and benchmarks that import them from here
+    "Gate",
+    "GoldenWrite",
+    "Pair",
+    "Split",
+    "normalized_split",
+    "render_failed",
+    "select",
+    "split_rendering",
+]
+
+# The comparison that needs a pair's unstable values masked (gate/renderings.py).
+GOLDEN_FILES = "golden files"
 
 Pair = tuple[Target, Profile]
 
@@ -100,102 +117,9 @@ def select(config: GateConfig, targets: Sequence[str], profiles: Sequence[str]) 
 
 
 @dataclass(frozen=True)
-class Split:
-    """A rendering taken apart: its objects, or the finding that says why not.
-
-    `objects` are as helm rendered them (what policies see); `normalized` are
-    the same objects with unstable values masked, in golden-file order; and
-    `unstable` lists, per identity, the paths that were masked.
-    """
-
-    rendering: Rendering
-    objects: tuple[RenderedObject, ...]
-    failure: Finding | None
-    normalized: tuple[RenderedObject, ...] = ()
-    unstable: tuple[tuple[str, tuple[Concrete, ...]], ...] = ()
-    sources: Sources | None = None  # where its templates are (gate/sources.py)
-
-    @property
-    def names(self) -> tuple[str, str]:
-        return self.rendering.target.name, self.rendering.profile.name
-
-
-def normalized_split(split: Split, second: Split | None, ignore: Sequence[str]) -> Split:
-    """Mask what differs from a second rendering of the same inputs, and `golden.ignore`."""
-    if split.failure is not None:
-        return split
-    unstable = {}
-    if second is not None and second.failure is None:
-        unstable = unstable_paths(split.objects, second.objects)
-    masked = mask(split.objects, unstable, [compile_path(p) for p in ignore])
-    listed = tuple(
-        (masked[index].identity, tuple(paths)) for index, paths in sorted(unstable.items())
-    )
-    return dataclasses.replace(
-        split, normalized=tuple(sorted(masked, key=sort_key)), unstable=listed
-    )
-
-
-@dataclass(frozen=True)
 class GoldenWrite:
     path: Path
     status: str  # created | updated | unchanged
-
-
-def target_sources(
-    target: Target, limits: Limits = DEFAULT_LIMITS, built: BuiltChart | None = None
-) -> Sources:
-    """Where the templates of a target's renderings are on disk: the one place that says
-    which charts a target renders from. `built`: the chart as gate built it (a copy whose
-    charts/ holds the dependencies gate fetched); its templates are read from the copy
-    helm rendered, and shown where a person opens them (BuiltChart.file_for)."""
-    if built is None or not built.built:
-        return chart_sources(target.chart, limits)
-    return chart_sources(target.chart, limits, built.folder, built.file_for)
-
-
-def split_rendering(
-    rendering: Rendering, limits: Limits = DEFAULT_LIMITS, built: BuiltChart | None = None
-) -> Split:
-    """`built`: the target's chart as gate built it, so that a template from a dependency
-    gate fetched points at its archive."""
-    target, profile = rendering.target, rendering.profile
-    sources = target_sources(target, limits, built)
-    if not rendering.ok:
-        file, line = rendering.error_location(sources)
-        return Split(
-            rendering,
-            (),
-            render_failed(
-                target.name, profile.name, rendering.error or "helm template failed", file, line
-            ),
-        )
-    context = StreamContext(
-        target.name, profile.name, target.namespace, target.chart, limits=limits, sources=sources
-    )
-    try:
-        objects = tuple(split_stream(rendering.stream, context))
-        return Split(rendering, objects, None, sources=sources)
-    except SplitError as exc:
-        file = sources.file(exc.source) if exc.source else sources.chart_yaml
-        return Split(
-            rendering, (), render_failed(target.name, profile.name, exc.message, file, None)
-        )
-
-
-def render_failed(target: str, profile: str, message: str, file: str, line: int | None) -> Finding:
-    """helm could not render, or what it rendered cannot be taken apart: exit 2. helm's
-    words quote template names and content: each of their lines is shown as one line."""
-    return Finding(
-        Category.RENDER,
-        "render-failed",
-        Severity.ERROR,
-        lines_shown(message),
-        target=target,
-        profile=profile,
-        file=one_line(file),
-        line=line,
-    )
 
 
 def run_line(
@@ -222,10 +146,14 @@ class Gate:
     policies: tuple[Policy, ...]
     tuning: Tuning
     schema: SchemaCheck
-    digests_allowed: bool = True  # gate/golden_cache.py may spare golden comparisons
+    # --no-cache turns off the render cache and the golden digests (gate/golden_cache.py)
+    cache_enabled: bool = True
+    timings: Timings = field(default_factory=Timings)  # what --timings prints
 
     @classmethod
-    def load(cls, config: GateConfig) -> Gate:
+    def load(
+        cls, config: GateConfig, cache_enabled: bool = True, timings: Timings | None = None
+    ) -> Gate:
         allow_nesting(config.limits.yaml_depth)
         policies = tuple(
             load_policies(config.policies, builtin=config.builtin_policies, limits=config.limits)
@@ -249,21 +177,24 @@ class Gate:
         extra = tuple(v for v in served if v not in config.helm.api_versions)
         helm = dataclasses.replace(config.helm, api_versions=(*config.helm.api_versions, *extra))
         config = dataclasses.replace(config, helm=helm)
-        return cls(config, policies, Tuning(config.overrides, known, config.file), schema)
-
-    def twice(self, pairs: Sequence[Pair], charts: Charts | None = None) -> list[Pair]:
-        """The pairs whose chart may render differently each time: rendered twice. Without
-        `charts` (a count for the progress line) the chart folders are read as they are."""
-
-        def folder(target: Target) -> Path:
-            return charts.folder(target.chart) if charts is not None else target.chart
-
-        return [pair for pair in pairs if may_be_random(folder(pair[0]), self.config.limits)]
+        tuning = Tuning(config.overrides, known, config.file)
+        return cls(config, policies, tuning, schema, cache_enabled, timings or Timings())
 
     def charts(self, helm: Helm) -> Charts:
         """The folders helm renders, dependencies built where charts/ lacks them; a
         context manager, removed when the command is done."""
         return Charts(self.config, helm)
+
+    def renderer(self, helm: Helm, charts: Charts) -> Renderer:
+        """Renders for one command, through the render cache unless --no-cache; a context
+        manager."""
+        cache = None
+        if self.cache_enabled:
+            settings = self.config.cache_settings
+            cache = RenderCache.open(
+                settings.dir, self.config.fence, settings.max_mb * MiB, self.config.limits
+            )
+        return Renderer(helm, self.config, charts, cache, self.timings)
 
     def render(
         self,
@@ -271,25 +202,11 @@ class Gate:
         pairs: Sequence[Pair],
         jobs: int,
         on_done: Callable[[Rendering], None] | None = None,
-        charts: Charts | None = None,
     ) -> list[Split]:
-        if charts is None:
-            with self.charts(helm) as charts:
-                return self.render(helm, pairs, jobs, on_done, charts)
-        # Each chart is resolved (and its dependencies built) once, before any rendering.
-        folders = {target.chart: charts.folder(target.chart) for target, _ in pairs}
-        again = self.twice(pairs, charts)
-        renderings = render_all(
-            helm, [*pairs, *again], self.config.helm, jobs, on_done, self.config.limits, folders
-        )
-        splits = [
-            split_rendering(r, self.config.limits, charts.built(r.target.chart)) for r in renderings
-        ]
-        seconds = {s.names: s for s in splits[len(pairs) :]}
-        return [
-            normalized_split(split, seconds.get(split.names), self.config.golden.ignore)
-            for split in splits[: len(pairs)]
-        ]
+        """The pairs rendered, split and normalized as their golden files hold them."""
+        with self.charts(helm) as charts, self.renderer(helm, charts) as renderer:
+            done = renderer.run(pairs, jobs, lambda _: None, GOLDEN_FILES, on_done)
+        return [d.split for d in done]
 
     # --- golden files ---------------------------------------------------------------------
 
@@ -303,9 +220,9 @@ class Gate:
 
     @property
     def golden_digests(self) -> GoldenDigests | None:
-        if not self.digests_allowed:
+        if not self.cache_enabled:
             return None
-        return GoldenDigests.open(self.config.root / ".gate-cache", self.config.fence)
+        return GoldenDigests.open(self.config.cache_settings.dir, self.config.fence)
 
     def golden_findings(self, splits: Sequence[Split]) -> list[Finding]:
         findings: list[Finding] = []
@@ -371,14 +288,18 @@ class Gate:
     def check_objects(self, objects: Sequence[RenderedObject], locate: Locate) -> list[Finding]:
         """Schema and policy findings for the objects of one rendering."""
         tuning = self.tuning
-        return self.schema.check(objects, locate) + check_policies(
-            self.policies,
-            objects,
-            params_for=lambda policy, obj: tuning.params(
-                policy.id, policy.params, obj.target, obj.profile
-            ),
-            locate=locate,
-        )
+        with self.timings.stage("schema", len(objects)):
+            findings = self.schema.check(objects, locate)
+        with self.timings.stage("policies", len(objects)):
+            findings += check_policies(
+                self.policies,
+                objects,
+                params_for=lambda policy, obj: tuning.params(
+                    policy.id, policy.params, obj.target, obj.profile
+                ),
+                locate=locate,
+            )
+        return findings
 
     def check_split(self, split: Split) -> list[Finding]:
         """Schema and policy findings for a rendering, each at its template's line, in
@@ -430,8 +351,8 @@ class Gate:
 
     def update_golden(self, helm: Helm, pairs: Sequence[Pair], jobs: int) -> list[GoldenWrite]:
         """`gate golden update`: render and rewrite, all or none."""
-        with golden_update_stops_cleanly(), self.charts(helm) as charts:
-            return self.write_golden(self.render(helm, pairs, jobs, charts=charts))
+        with golden_update_stops_cleanly():
+            return self.write_golden(self.render(helm, pairs, jobs))
 
     def _check(
         self,
@@ -441,20 +362,27 @@ class Gate:
         on_done: Callable[[Rendering], None] | None,
         update_golden: bool,
     ) -> tuple[Report, list[GoldenWrite]]:
-        with self.charts(helm) as charts:
-            splits = self.render(helm, pairs, jobs, on_done, charts)
+        compared = update_golden or self.golden_active
+        with self.charts(helm) as charts, self.renderer(helm, charts) as renderer:
+            # Each rendering is checked in the worker that rendered it, while helm renders
+            # the next one.
+            done = renderer.run(
+                pairs, jobs, self.check_split, GOLDEN_FILES if compared else None, on_done
+            )
+            splits = [d.split for d in done]
             findings = [s.failure for s in splits if s.failure is not None]
-            for split in splits:
-                findings += self.check_split(split)
+            for checked in done:
+                findings += checked.result
             no_effect = self.config.values.no_effect
-            findings += self.values_findings(helm, splits, jobs, no_effect, charts)[0]
+            findings += self.values_findings(renderer, splits, jobs, no_effect)[0]
         findings = with_named_paths(findings, _bodies(splits))
         writes: list[GoldenWrite] = []
-        if update_golden:
-            if not findings or all(f.category is not Category.RENDER for f in findings):
-                writes = self.write_golden(splits)
-        elif self.golden_active:
-            findings += self.golden_findings(splits)
+        with self.timings.stage("golden"):
+            if update_golden:
+                if not findings or all(f.category is not Category.RENDER for f in findings):
+                    writes = self.write_golden(splits)
+            elif self.golden_active:
+                findings += self.golden_findings(splits)
         label = f"{helm.version} ({helm.path})"
         # The values coverage is `gate values`' to show; a check reports its findings only.
         return self.finish(findings, run_lines(splits, ()), label), writes
@@ -462,38 +390,31 @@ class Gate:
     # --- values -------------------------------------------------------------------------
 
     def values_findings(
-        self,
-        helm: Helm,
-        splits: Sequence[Split],
-        jobs: int,
-        no_effect: bool,
-        charts: Charts | None = None,
+        self, renderer: Renderer, splits: Sequence[Split], jobs: int, no_effect: bool
     ) -> tuple[list[Finding], list[Analysis]]:
         """Unknown keys (and, with `no_effect`, keys with no effect) of every rendering,
-        read from and re-rendered with the folders in `charts`."""
-        if charts is None:
-            with self.charts(helm) as charts:
-                return self.values_findings(helm, splits, jobs, no_effect, charts)
-        by_target: dict[str, list[tuple[Profile, Analysis]]] = {}
-        for split in (s for s in splits if s.failure is None):
-            target, profile = split.rendering.target, split.rendering.profile
-            masks: dict[str, Sequence[Concrete]] = dict(split.unstable)
-            folder = charts.folder(target.chart)
-            analysis = ValuesAnalysis(
-                target,
-                profile,
-                self.config.file,
-                read_chart(folder, self.config.limits),
-                fingerprint(split.objects, masks),
-                self._variant_renderer(helm, target, masks, jobs, folder),
-                self.config.values.max_renders,
-                self.config.values.free_form,
-                self.config.limits,
-                self._shown(split),
-            ).run(no_effect)
-            by_target.setdefault(target.name, []).append((profile, analysis))
-        findings = [f for analyses in by_target.values() for f in across_profiles(analyses)]
-        return findings, [a for analyses in by_target.values() for _, a in analyses]
+        read from and re-rendered with the chart folders `renderer` renders."""
+        with self.timings.stage("values"):
+            by_target: dict[str, list[tuple[Profile, Analysis]]] = {}
+            for split in (s for s in splits if s.failure is None):
+                target, profile = split.rendering.target, split.rendering.profile
+                masks = _Masks(renderer, split)
+                folder = renderer.charts.folder(target.chart)
+                analysis = ValuesAnalysis(
+                    target,
+                    profile,
+                    self.config.file,
+                    read_chart(folder, self.config.limits),
+                    functools.partial(_masked_fingerprint, split, masks),
+                    self._variant_renderer(renderer, target, masks, jobs),
+                    self.config.values.max_renders,
+                    self.config.values.free_form,
+                    self.config.limits,
+                    self._shown(split),
+                ).run(no_effect)
+                by_target.setdefault(target.name, []).append((profile, analysis))
+            findings = [f for analyses in by_target.values() for f in across_profiles(analyses)]
+            return findings, [a for analyses in by_target.values() for _, a in analyses]
 
     def _shown(self, split: Split) -> Callable[[str], str]:
         """helm's name of a template as a report names its file (root-relative)."""
@@ -503,30 +424,23 @@ class Gate:
         return lambda name: relative(sources.file(name))
 
     def _variant_renderer(
-        self,
-        helm: Helm,
-        target: Target,
-        masks: dict[str, Sequence[Concrete]],
-        jobs: int,
-        folder: Path,
+        self, renderer: Renderer, target: Target, masks: _Masks, jobs: int
     ) -> RenderProfiles:
+        """Renders variants of a profile's values for the values analysis: through the
+        render cache, `jobs` at a time, each seen through the pair's masks."""
+        limits = self.config.limits
+
+        def one(profile: Profile) -> Rendered:
+            (rendering,) = renderer.renderings(target, profile, 1, stage="values")
+            split = split_rendering(rendering, limits, renderer.charts.built(target.chart))
+            if split.failure is not None:
+                return (None, rendering.error or "")
+            return (fingerprint(split.objects, masks()), rendering.stream)
+
         def render(profiles: Sequence[Profile]) -> list[Rendered]:
-            renderings = render_all(
-                helm,
-                [(target, p) for p in profiles],
-                self.config.helm,
-                jobs,
-                limits=self.config.limits,
-                folders={target.chart: folder},
-            )
-            rendered: list[Rendered] = []
-            for rendering in renderings:
-                split = split_rendering(rendering, self.config.limits)
-                if split.failure is not None:
-                    rendered.append((None, rendering.error or ""))
-                else:
-                    rendered.append((fingerprint(split.objects, masks), rendering.stream))
-            return rendered
+            masks()  # a second rendering, when one is needed, comes before the variants
+            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+                return list(pool.map(one, profiles))
 
         return render
 
@@ -534,10 +448,10 @@ class Gate:
         self, helm: Helm, pairs: Sequence[Pair], jobs: int, no_effect: bool
     ) -> tuple[Report, list[Analysis]]:
         """The values analysis alone: what `gate values` shows."""
-        with self.charts(helm) as charts:
-            splits = self.render(helm, pairs, jobs, charts=charts)
+        with self.charts(helm) as charts, self.renderer(helm, charts) as renderer:
+            splits = [d.split for d in renderer.run(pairs, jobs, lambda _: None)]
             findings = [s.failure for s in splits if s.failure is not None]
-            found, analyses = self.values_findings(helm, splits, jobs, no_effect, charts)
+            found, analyses = self.values_findings(renderer, splits, jobs, no_effect)
         label = f"{helm.version} ({helm.path})"
         return self.finish(findings + found, run_lines(splits, analyses), label), analyses
 
@@ -545,7 +459,8 @@ class Gate:
         """Only the golden comparison: what `gate diff` shows."""
         splits = self.render(helm, pairs, jobs)
         findings = [s.failure for s in splits if s.failure is not None]
-        findings += self.golden_findings(splits)
+        with self.timings.stage("golden"):
+            findings += self.golden_findings(splits)
         return self.finish(findings, [run_line(s) for s in splits], f"{helm.version} ({helm.path})")
 
     def validate(
@@ -573,6 +488,30 @@ class Gate:
                 ),
             )
         return self.finish(findings, runs)
+
+
+class _Masks:
+    """The values that change between renders of a pair, as the values analysis compares
+    renderings through them: known when the pair was normalized for golden files, else
+    found on first use (a second rendering, only when the chart is random)."""
+
+    def __init__(self, renderer: Renderer, split: Split) -> None:
+        self.renderer, self.split = renderer, split
+        self._masks: dict[str, Sequence[Concrete]] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> dict[str, Sequence[Concrete]]:
+        with self._lock:
+            if self._masks is None:
+                split = self.split
+                if not split.masked:
+                    split = self.renderer.normalized(split, "values analysis")
+                self._masks = dict(split.unstable)
+            return self._masks
+
+
+def _masked_fingerprint(split: Split, masks: _Masks) -> frozenset[tuple[str, str]]:
+    return fingerprint(split.objects, masks())
 
 
 def _digests(split: Split) -> dict[str, str]:

@@ -224,6 +224,12 @@ def bounded(text: str, lines: int = MESSAGE_LINES, size: int = MESSAGE_BYTES) ->
     return f"{shown}\n[... {left} more lines left out]" if left else f"{shown} [...]"
 
 
+def helm_home() -> tempfile.TemporaryDirectory[str]:
+    """An empty HELM_*_HOME for the helm calls of one command: no user's plugins,
+    repositories or registry logins take part in a rendering."""
+    return tempfile.TemporaryDirectory(prefix="gate-helm-home-")
+
+
 def render_all(
     helm: Helm,
     work: Sequence[tuple[Target, Profile]],
@@ -235,7 +241,7 @@ def render_all(
 ) -> list[Rendering]:
     """Render every (target, profile) pair, `jobs` helm processes at a time, in input order.
     `folders` maps a target's chart to the folder helm renders instead (a built copy)."""
-    with tempfile.TemporaryDirectory(prefix="gate-helm-home-") as home:
+    with helm_home() as home:
 
         def one(pair: tuple[Target, Profile]) -> Rendering:
             folder = (folders or {}).get(pair[0].chart)

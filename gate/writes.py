@@ -17,17 +17,20 @@ from gate.errors import GateError
 from gate.repository import Fence
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, durable: bool = True) -> None:
     """Write via a temporary file in the same folder and a rename: a reader, or a
     crash half-way, sees the old file or the new one, never a truncated one. The
-    rename replaces a symlink at `path` rather than writing through it."""
+    rename replaces a symlink at `path` rather than writing through it. `durable`
+    syncs the file to disk before the rename; a cache entry that checks itself
+    needs no sync."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a file is 0644-ish
         os.replace(temporary, path)
     except BaseException:

@@ -423,7 +423,7 @@ def test_a_committed_cache_entry_cannot_hide_drift(repo: Repo) -> None:
     holds exactly today's digests. The entry has no valid HMAC, so gate compares."""
     repo.configure([app(profiles={"dev": {"set": {"replicas": 50}}})], golden={"dir": "golden"})
     repo.update()
-    (entry,) = (repo.root / ".gate-cache").rglob("*.json")
+    (entry,) = (repo.root / ".gate-cache" / "golden").rglob("*.json")
     today = json.loads(entry.read_text())  # the digests of the replicas=50 rendering
     repo.configure([app()], golden={"dir": "golden"})
     repo.update()  # the golden file as committed before: replicas 1

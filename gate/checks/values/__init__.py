@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import json
 import re
 import shutil
@@ -43,7 +44,8 @@ from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import Category, Finding, Severity, ValuesCoverage, one_line
 
 # A rendering as the analysis sees it: its fingerprint (None when helm failed) and text.
-Rendered = tuple[frozenset[tuple[str, str]] | None, str]
+Fingerprint = frozenset[tuple[str, str]]
+Rendered = tuple[Fingerprint | None, str]
 RenderProfiles = Callable[[Sequence[Profile]], list[Rendered]]
 
 _STRING_MARK = re.compile(r"gatemark(\d{6})")
@@ -91,14 +93,16 @@ class ValuesAnalysis:
         profile: Profile,
         config_file: Path,
         chart: ChartFiles,
-        baseline: frozenset[tuple[str, str]],
+        baseline: Fingerprint | Callable[[], Fingerprint],
         render: RenderProfiles,
         budget: int,
         free_form: Sequence[str] = (),
         limits: Limits = DEFAULT_LIMITS,
         shown: Callable[[str], str] = str,
     ):
-        """`shown` turns helm's name of a template (`app/charts/db/templates/x.yaml`)
+        """`baseline`: the profile's own fingerprint, or how to make it when it is first
+        needed (it may need a second rendering of a random chart, gate/renderings.py).
+        `shown` turns helm's name of a template (`app/charts/db/templates/x.yaml`)
         into the file a person opens (gate/sources.py), for what `coverage` names."""
         self.target, self.profile = target, profile
         self.shown = shown
@@ -108,7 +112,7 @@ class ValuesAnalysis:
         self.known: Known = known.copy()
         for path in free_form:
             self.known.add(set_path(path), free=True)
-        self.baseline = baseline
+        self._baseline = baseline
         self._render = render
         self.budget = budget
         # Renders by input: ("without" | "changed", the keys).
@@ -119,6 +123,11 @@ class ValuesAnalysis:
         self._folder: Path | None = None
 
     # --- renders ------------------------------------------------------------------------
+
+    @functools.cached_property
+    def baseline(self) -> Fingerprint:
+        given = self._baseline
+        return given() if callable(given) else given
 
     @property
     def folder(self) -> Path:

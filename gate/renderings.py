@@ -1,0 +1,295 @@
+"""From target x profile pairs to split renderings: what every command that renders asks.
+
+`Renderer` renders each pair through the render cache (gate/render_cache.py),
+a second time only where a comparison needs the values that change between
+renders masked (golden files, or the values analysis' confirming renders) and
+the chart's reachable templates use randomness (gate/randomness.py), and
+splits each rendering, and runs the caller's checks on it, in the worker that
+rendered it: the objects of one rendering are checked while helm renders the
+next.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from gate.checks.policies.paths import Concrete, compile_path
+from gate.config import GateConfig, Profile, Target
+from gate.dependencies import BuiltChart, Charts
+from gate.helm import Helm
+from gate.limits import DEFAULT_LIMITS, Limits
+from gate.model import Category, Finding, RenderedObject, Severity, lines_shown, one_line
+from gate.normalize import mask, sort_key, unstable_paths
+from gate.render import Rendering, helm_home, may_be_random, render, template_args
+from gate.render_cache import RenderCache, folder_digest, render_key
+from gate.sources import Sources, chart_sources
+from gate.split import SplitError, StreamContext, split_stream
+from gate.timings import Timings
+
+Pair = tuple[Target, Profile]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Split:
+    """A rendering taken apart: its objects, or the finding that says why not.
+
+    `objects` are as helm rendered them (what policies see); `normalized` are
+    the same objects with unstable values masked, in golden-file order; and
+    `unstable` lists, per identity, the paths that were masked.
+    """
+
+    rendering: Rendering
+    objects: tuple[RenderedObject, ...]
+    failure: Finding | None
+    normalized: tuple[RenderedObject, ...] = ()
+    unstable: tuple[tuple[str, tuple[Concrete, ...]], ...] = ()
+    sources: Sources | None = None  # where its templates are (gate/sources.py)
+    masked: bool = False  # normalized_split has run: `unstable` says what differs
+
+    @property
+    def names(self) -> tuple[str, str]:
+        return self.rendering.target.name, self.rendering.profile.name
+
+
+def normalized_split(split: Split, second: Split | None, ignore: Sequence[str]) -> Split:
+    """Mask what differs from a second rendering of the same inputs, and `golden.ignore`."""
+    if split.failure is not None:
+        return split
+    unstable = {}
+    if second is not None and second.failure is None:
+        unstable = unstable_paths(split.objects, second.objects)
+    masked = mask(split.objects, unstable, [compile_path(p) for p in ignore])
+    listed = tuple(
+        (masked[index].identity, tuple(paths)) for index, paths in sorted(unstable.items())
+    )
+    return dataclasses.replace(
+        split, normalized=tuple(sorted(masked, key=sort_key)), unstable=listed, masked=True
+    )
+
+
+def target_sources(
+    target: Target, limits: Limits = DEFAULT_LIMITS, built: BuiltChart | None = None
+) -> Sources:
+    """Where the templates of a target's renderings are on disk: the one place that says
+    which charts a target renders from. `built`: the chart as gate built it (a copy whose
+    charts/ holds the dependencies gate fetched); its templates are read from the copy
+    helm rendered, and shown where a person opens them (BuiltChart.file_for)."""
+    if built is None or not built.built:
+        return chart_sources(target.chart, limits)
+    return chart_sources(target.chart, limits, built.folder, built.file_for)
+
+
+def split_rendering(
+    rendering: Rendering,
+    limits: Limits = DEFAULT_LIMITS,
+    built: BuiltChart | None = None,
+    sources: Sources | None = None,
+) -> Split:
+    """`built`: the target's chart as gate built it, so that a template from a dependency
+    gate fetched points at its archive."""
+    target, profile = rendering.target, rendering.profile
+    sources = sources or target_sources(target, limits, built)
+    if not rendering.ok:
+        file, line = rendering.error_location(sources)
+        return Split(
+            rendering,
+            (),
+            render_failed(
+                target.name, profile.name, rendering.error or "helm template failed", file, line
+            ),
+        )
+    context = StreamContext(
+        target.name, profile.name, target.namespace, target.chart, limits=limits, sources=sources
+    )
+    try:
+        objects = tuple(split_stream(rendering.stream, context))
+        return Split(rendering, objects, None, sources=sources)
+    except SplitError as exc:
+        file = sources.file(exc.source) if exc.source else sources.chart_yaml
+        return Split(
+            rendering, (), render_failed(target.name, profile.name, exc.message, file, None)
+        )
+
+
+def render_failed(target: str, profile: str, message: str, file: str, line: int | None) -> Finding:
+    """helm could not render, or what it rendered cannot be taken apart: exit 2. helm's
+    words quote template names and content: each of their lines is shown as one line."""
+    return Finding(
+        Category.RENDER,
+        "render-failed",
+        Severity.ERROR,
+        lines_shown(message),
+        target=target,
+        profile=profile,
+        file=one_line(file),
+        line=line,
+    )
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """One pair rendered, split, and what the caller's `then` made of it."""
+
+    split: Split
+    result: T
+
+
+class Renderer:
+    """Renders pairs for one command: each chart folder resolved (dependencies built) and
+    hashed once, helm's home shared, renderings taken from the cache where it has them.
+    Use as a context manager: helm's temporary home is removed at the end."""
+
+    def __init__(
+        self,
+        helm: Helm,
+        config: GateConfig,
+        charts: Charts,
+        cache: RenderCache | None,
+        timings: Timings,
+    ) -> None:
+        self.helm, self.config, self.charts = helm, config, charts
+        self.cache, self.timings = cache, timings
+        self.limits = config.limits
+        self._digests: dict[Path, str | None] = {}
+        self._lock = threading.Lock()
+        self._home = helm_home()
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._home.cleanup()
+        if self.cache is not None:
+            self.cache.prune()
+
+    # --- one rendering ----------------------------------------------------------------
+
+    def _key(self, target: Target, profile: Profile, folder: Path) -> str | None:
+        if self.cache is None:
+            return None
+        with self._lock:
+            if folder not in self._digests:
+                self._digests[folder] = folder_digest(folder, self.limits)
+            digest = self._digests[folder]
+        if digest is None:
+            return None
+        # The chart as gate.yaml names it and the values files by content: a built copy
+        # or a variant values file in a new temporary folder is the same rendering.
+        arguments = template_args(self.helm, target, profile, self.config.helm, Path("chart"))
+        values = {str(path) for path in profile.values}
+        named = ["values" if a.removeprefix("--values=") in values else a for a in arguments]
+        return render_key(self.helm, named[1:], digest, profile.values, self.limits)
+
+    def _helm(self, target: Target, profile: Profile, folder: Path, stage: str) -> Rendering:
+        self.timings.helm_call(stage)
+        rendering = render(
+            self.helm, target, profile, self.config.helm, Path(self._home.name), self.limits, folder
+        )
+        self.timings.add(stage, rendering.seconds)
+        return rendering
+
+    def renderings(
+        self, target: Target, profile: Profile, count: int, stage: str = "render"
+    ) -> list[Rendering]:
+        """`count` renderings (1 or 2) of one pair: from the cache where it holds as many,
+        else from helm, and kept in the cache when helm succeeded."""
+        began = time.perf_counter()
+        folder = self.charts.folder(target.chart)
+        key = self._key(target, profile, folder)
+        kept = self.cache.get(key) if self.cache is not None and key is not None else ()
+        seconds = time.perf_counter() - began  # a rendering's time: from the cache or helm
+        if len(kept) >= count:
+            self.timings.cache_hit(stage)
+            return [Rendering(target, profile, stream, None, seconds) for stream in kept[:count]]
+        renderings = [Rendering(target, profile, stream, None, seconds) for stream in kept]
+        while len(renderings) < count:
+            rendering = self._helm(target, profile, folder, stage)
+            renderings.append(rendering)
+            if not rendering.ok:
+                return [rendering]  # helm failed: no second try, nothing kept
+        if self.cache is not None and key is not None:
+            self.cache.put(key, [r.stream for r in renderings])
+        return renderings
+
+    def split(self, rendering: Rendering) -> Split:
+        target = rendering.target
+        began = time.perf_counter()
+        built = self.charts.built(target.chart)
+        split = split_rendering(rendering, self.limits, built, self._sources(target, built))
+        self.timings.add("split", time.perf_counter() - began, len(split.objects))
+        return split
+
+    @functools.cache  # noqa: B019 - one Renderer per command; its sources live as long
+    def _sources(self, target: Target, built: BuiltChart) -> Sources:
+        return target_sources(target, self.limits, built)
+
+    # --- randomness -------------------------------------------------------------------
+
+    def random_reason(self, target: Target) -> str | None:
+        """Why renderings of the target's chart may differ each time, or None."""
+        if not may_be_random(self.charts.folder(target.chart), self.limits):
+            return None
+        return "its templates call a function whose output changes between renders"
+
+    def normalized(self, split: Split, why: str, second: Rendering | None = None) -> Split:
+        """The split with its unstable values masked for the comparison `why` names: when
+        the chart's reachable templates use randomness, against a second rendering
+        (`second`, or one from the cache or helm)."""
+        if split.failure is not None:
+            return split
+        target, profile = split.rendering.target, split.rendering.profile
+        reason = self.random_reason(target)
+        other = None
+        if reason is not None:
+            self.timings.second_render(f"{target.name}/{profile.name}: {why}; {reason}")
+            if second is None:
+                renderings = self.renderings(target, profile, 2)
+                second = renderings[1] if len(renderings) == 2 else None
+            other = self.split(second) if second is not None else None
+        began = time.perf_counter()
+        result = normalized_split(split, other, self.config.golden.ignore)
+        self.timings.add("golden", time.perf_counter() - began)
+        return result
+
+    # --- many ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        pairs: Sequence[Pair],
+        jobs: int,
+        then: Callable[[Split], T],
+        masked_for: str | None = None,
+        on_done: Callable[[Rendering], None] | None = None,
+    ) -> list[Done[T]]:
+        """Every pair rendered, split and passed to `then`, `jobs` at a time, in the order
+        of `pairs`; with `masked_for` (the comparison that needs it), normalized too."""
+        for target, _ in pairs:  # dependencies are built once, before any rendering
+            self.charts.folder(target.chart)
+        # The checks share what they compile (schemas, policies) as they go: one rendering
+        # is checked at a time, while helm renders the others.
+        checking = threading.Lock()
+
+        def one(pair: Pair) -> Done[T]:
+            target, profile = pair
+            random = masked_for is not None and self.random_reason(target) is not None
+            renderings = self.renderings(target, profile, 2 if random else 1)
+            if on_done is not None:
+                on_done(renderings[0])
+            split = self.split(renderings[0])
+            if masked_for is not None:
+                second = renderings[1] if len(renderings) == 2 else None
+                split = self.normalized(split, masked_for, second)
+            with checking:
+                return Done(split, then(split))
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            return list(pool.map(one, pairs))
