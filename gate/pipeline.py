@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gate import result_cache
 from gate.baseline import with_named_paths
 from gate.chart import read_chart
 from gate.checks import CHECK_RULES, golden
@@ -55,7 +56,7 @@ from gate.limits import MiB, allow_nesting
 from gate.model import Category, Finding, RenderedObject, RuleDoc, ValuesCoverage
 from gate.normalize import digest, fingerprint, keyed, normalize
 from gate.render import Rendering
-from gate.render_cache import RenderCache
+from gate.render_cache import RenderCache, code_digest, file_digest, folder_digest
 from gate.renderings import (
     Renderer,
     Split,
@@ -362,8 +363,16 @@ class Gate:
         on_done: Callable[[Rendering], None] | None,
         update_golden: bool,
     ) -> tuple[Report, list[GoldenWrite]]:
+        label = f"{helm.version} ({helm.path})"
         compared = update_golden or self.golden_active
         with self.charts(helm) as charts, self.renderer(helm, charts) as renderer:
+            results, key = (None, None) if update_golden else self._kept_results(renderer, pairs)
+            if results is not None and key is not None:
+                kept = results.get(key)
+                decoded = result_cache.decode(kept.stream) if kept is not None else None
+                if decoded is not None:
+                    self.timings.results_kept(len(pairs))
+                    return self.finish(*decoded, label), []
             # Each rendering is checked in the worker that rendered it, while helm renders
             # the next one.
             done = renderer.run(
@@ -383,9 +392,41 @@ class Gate:
                     writes = self.write_golden(splits)
             elif self.golden_active:
                 findings += self.golden_findings(splits)
-        label = f"{helm.version} ({helm.path})"
         # The values coverage is `gate values`' to show; a check reports its findings only.
-        return self.finish(findings, run_lines(splits, ()), label), writes
+        runs = run_lines(splits, ())
+        if results is not None and key is not None:
+            text = result_cache.encode(findings, runs)
+            if text is not None:
+                results.put(key, text)
+                results.prune()
+        return self.finish(findings, runs, label), writes
+
+    def _kept_results(
+        self, renderer: Renderer, pairs: Sequence[Pair]
+    ) -> tuple[RenderCache | None, str | None]:
+        """Where the findings of checks are kept, and the key of this one (gate/
+        result_cache.py); (None, None) when there is no cache, or an input cannot be
+        hashed (a chart folder past the bounds): then nothing is kept."""
+        if renderer.cache is None:
+            return None, None
+        settings, limits = self.config.cache_settings, self.config.limits
+        results = RenderCache.open(
+            settings.dir, self.config.fence, settings.max_mb * MiB, limits, kind="results"
+        )
+        if results is None:
+            return None, None
+        parts: list[object] = [code_digest(), file_digest(self.config.file, limits)]
+        parts += sorted({(p.file, file_digest(Path(p.file), limits)) for p in self.policies})
+        parts += [(str(c), file_digest(c, limits)) for c in self.config.schemas.crds]
+        for target, profile in pairs:
+            folder = renderer.charts.folder(target.chart)
+            parts.append((target.name, profile.name, renderer.key(target, profile, folder)))
+        if self.golden_active:
+            golden = self.config.golden.dir
+            parts.append(("golden", folder_digest(golden, limits) if golden.is_dir() else ""))
+        if any(part is None or (isinstance(part, tuple) and None in part) for part in parts):
+            return None, None
+        return results, result_cache.results_key(parts)
 
     # --- values -------------------------------------------------------------------------
 
@@ -431,7 +472,7 @@ class Gate:
         limits = self.config.limits
 
         def one(profile: Profile) -> Rendered:
-            (rendering,) = renderer.renderings(target, profile, 1, stage="values")
+            rendering, _, _ = renderer.rendering(target, profile, stage="values")
             split = split_rendering(rendering, limits, renderer.charts.built(target.chart))
             if split.failure is not None:
                 return (None, rendering.error or "")

@@ -9,9 +9,10 @@ included), and the content of every values file. Change any of them and the
 key changes; nothing is ever invalidated by time.
 
 A chart whose templates use randomness or the clock renders differently each
-time. Its entry holds the second rendering too when one was made, so the
-values that differ are masked on a warm run exactly as on a cold one; an entry
-with one rendering never stands in for a comparison that needs two.
+time. When such a pair was rendered twice, its entry keeps the mask (the paths
+whose values differed), so a warm run masks exactly what the cold run masked;
+an entry made from one rendering never stands in for a comparison that needs
+two.
 
 The cache lies in the repository a pull request controls (`cache.dir`, by
 default `.gate-cache/`), so an entry counts only when it carries an HMAC made
@@ -25,6 +26,7 @@ the folder is kept under `cache.max_mb`, least recently used first.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -34,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.checks.policies.paths import Concrete
 from gate.golden_cache import machine_key
 from gate.helm import Helm
 from gate.limits import DEFAULT_LIMITS, Limits
@@ -96,6 +99,26 @@ def folder_digest(folder: Path, limits: Limits = DEFAULT_LIMITS) -> str | None:
     return _sha(json.dumps(sorted(entries), separators=(",", ":")))
 
 
+def file_digest(path: Path, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """A file's sha256, or a folder's folder_digest; None past the bounds or unreadable."""
+    if path.is_dir():
+        return folder_digest(path, limits)
+    return _file_sha(path, [limits.archive_bytes])
+
+
+@functools.cache
+def code_digest() -> str:
+    """gate's own code as a key sees it: the name, size and modification time of every
+    file of the package, so a changed gate never reuses an older gate's results."""
+    package = Path(__file__).resolve().parent
+    files = []
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yaml", ".json", ".md") and path.is_file():
+            info = path.stat()
+            files.append((str(path.relative_to(package)), info.st_size, info.st_mtime_ns))
+    return _sha(json.dumps(files, separators=(",", ":")))
+
+
 def helm_identity(helm: Helm) -> str:
     """helm as a key sees it: another binary at the same path is another helm."""
     try:
@@ -126,6 +149,25 @@ def render_key(
     return _sha(json.dumps(payload, separators=(",", ":")))
 
 
+# What differs between two renderings of one pair: (object position, paths) pairs.
+Mask = Sequence[tuple[int, Sequence[Concrete]]]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A rendering from the cache; `mask` is None when it was rendered only once."""
+
+    stream: str
+    mask: tuple[tuple[int, tuple[Concrete, ...]], ...] | None
+
+
+def _mask(data: object) -> tuple[tuple[int, tuple[Concrete, ...]], ...] | None:
+    """The mask as JSON holds it, read back; its MAC already verified."""
+    if not isinstance(data, list):
+        return None
+    return tuple((int(index), tuple(tuple(path) for path in paths)) for index, paths in data)
+
+
 @dataclass(frozen=True)
 class RenderCache:
     """The renderings kept in `folder` (cache.dir/renders), trusted only when signed."""
@@ -138,15 +180,22 @@ class RenderCache:
 
     @classmethod
     def open(
-        cls, folder: Path, fence: Fence, max_bytes: int, limits: Limits = DEFAULT_LIMITS
+        cls,
+        folder: Path,
+        fence: Fence,
+        max_bytes: int,
+        limits: Limits = DEFAULT_LIMITS,
+        kind: str = "renders",
     ) -> RenderCache | None:
-        """None when there is no machine key, or when the folder (committed as a symlink,
-        say) leads out of the repository: gate neither reads nor writes there."""
+        """The entries under `folder`/`kind`: `renders` (helm's output per pair) or
+        `results` (the findings of a whole check, gate/pipeline.py). None when there is
+        no machine key, or when the folder (committed as a symlink, say) leads out of the
+        repository: gate neither reads nor writes there."""
         key = machine_key(fence)
-        renders = folder / "renders"
-        if key is None or not fence.may_write(renders / "00" / "entry.json"):
+        entries = folder / kind
+        if key is None or not fence.may_write(entries / "00" / "entry.json"):
             return None
-        return cls(renders, key, max_bytes, fence, 3 * limits.helm_output_bytes)
+        return cls(entries, key, max_bytes, fence, 3 * limits.helm_output_bytes)
 
     def _usable(self, entry: Path) -> bool:
         """An entry's folder, resolved, is inside the repository: a shard folder a pull
@@ -156,41 +205,40 @@ class RenderCache:
     def _entry(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 
-    def _mac(self, key: str, streams: Sequence[str]) -> str:
-        signed = hmac.new(self.key, f"{FORMAT}|{key}|".encode(), hashlib.sha256)
-        for stream in streams:
-            signed.update(_sha(stream).encode())
-        return signed.hexdigest()
+    def _mac(self, key: str, stream: str, mask: Mask | None) -> str:
+        payload = json.dumps([FORMAT, key, _sha(stream), mask], separators=(",", ":"))
+        return hmac.new(self.key, payload.encode(), hashlib.sha256).hexdigest()
 
-    def get(self, key: str) -> tuple[str, ...]:
-        """The renderings stored for `key` (one, or two when the chart is random), or ()
-        when there is no entry this machine wrote."""
+    def get(self, key: str) -> Kept | None:
+        """The rendering kept for `key`, if this machine kept it."""
         entry = self._entry(key)
         try:
             info = entry.lstat()
             # An entry is a file gate wrote, never a link to somewhere else, a fifo, or
-            # more than any two renderings could take.
+            # more than any rendering could take.
             if not stat.S_ISREG(info.st_mode) or info.st_size > self.most_read:
-                return ()
+                return None
             if not self._usable(entry):
-                return ()
+                return None
             data = json.loads(entry.read_bytes())
-            streams, mac = data["streams"], data["mac"]
+            stream, mask, mac = data["stream"], data["mask"], data["mac"]
         except (OSError, ValueError, KeyError, TypeError):
-            return ()
-        if not isinstance(streams, list) or not 1 <= len(streams) <= 2:
-            return ()
-        if not all(isinstance(s, str) for s in streams) or not isinstance(mac, str):
-            return ()
-        if not hmac.compare_digest(mac, self._mac(key, streams)):
-            return ()
+            return None
+        if not isinstance(stream, str) or not isinstance(mac, str):
+            return None
+        if not hmac.compare_digest(mac, self._mac(key, stream, mask)):
+            return None
         with contextlib.suppress(OSError):
             os.utime(entry)  # recently used: kept longest when the folder is pruned
-        return tuple(streams)
+        return Kept(stream, _mask(mask))
 
-    def put(self, key: str, streams: Sequence[str]) -> None:
+    def put(self, key: str, stream: str, mask: Mask | None = None) -> None:
+        """Keep a rendering; `mask` when it was compared with a second one (what differed,
+        by object position: gate/normalize.py unstable_paths)."""
         entry = self._entry(key)
-        record = {"key": key, "streams": list(streams), "mac": self._mac(key, streams)}
+        listed = None if mask is None else [[i, [list(p) for p in paths]] for i, paths in mask]
+        record = {"key": key, "stream": stream, "mask": listed}
+        record["mac"] = self._mac(key, stream, listed)  # type: ignore[arg-type]
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
             if self._usable(entry):
                 # Not synced to disk: an entry a crash leaves torn fails its MAC.

@@ -15,7 +15,7 @@ import dataclasses
 import functools
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +29,7 @@ from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import Category, Finding, RenderedObject, Severity, lines_shown, one_line
 from gate.normalize import mask, sort_key, unstable_paths
 from gate.render import Rendering, helm_home, may_be_random, render, template_args
-from gate.render_cache import RenderCache, folder_digest, render_key
+from gate.render_cache import Kept, RenderCache, folder_digest, render_key
 from gate.sources import Sources, chart_sources
 from gate.split import SplitError, StreamContext, split_stream
 from gate.timings import Timings
@@ -53,7 +53,8 @@ class Split:
     normalized: tuple[RenderedObject, ...] = ()
     unstable: tuple[tuple[str, tuple[Concrete, ...]], ...] = ()
     sources: Sources | None = None  # where its templates are (gate/sources.py)
-    masked: bool = False  # normalized_split has run: `unstable` says what differs
+    masked: bool = False  # masked_split has run: `unstable` says what differs
+    cache_key: str | None = None  # the rendering's key in the render cache, if it has one
 
     @property
     def names(self) -> tuple[str, str]:
@@ -62,12 +63,21 @@ class Split:
 
 def normalized_split(split: Split, second: Split | None, ignore: Sequence[str]) -> Split:
     """Mask what differs from a second rendering of the same inputs, and `golden.ignore`."""
+    unstable = {}
+    if split.failure is None and second is not None and second.failure is None:
+        unstable = unstable_paths(split.objects, second.objects)
+    return masked_split(split, unstable, ignore)
+
+
+def masked_split(
+    split: Split, unstable: Mapping[int, Sequence[Concrete]], ignore: Sequence[str]
+) -> Split:
+    """The split normalized as its golden file holds it: the `unstable` paths (by object
+    position) and `golden.ignore` masked, objects in golden order."""
     if split.failure is not None:
         return split
-    unstable = {}
-    if second is not None and second.failure is None:
-        unstable = unstable_paths(split.objects, second.objects)
-    masked = mask(split.objects, unstable, [compile_path(p) for p in ignore])
+    paths = {index: list(found) for index, found in unstable.items()}
+    masked = mask(split.objects, paths, [compile_path(p) for p in ignore])
     listed = tuple(
         (masked[index].identity, tuple(paths)) for index, paths in sorted(unstable.items())
     )
@@ -173,7 +183,9 @@ class Renderer:
 
     # --- one rendering ----------------------------------------------------------------
 
-    def _key(self, target: Target, profile: Profile, folder: Path) -> str | None:
+    def key(self, target: Target, profile: Profile, folder: Path) -> str | None:
+        """The pair's key in the render cache (None without a cache, or when the chart
+        folder cannot be hashed)."""
         if self.cache is None:
             return None
         with self._lock:
@@ -197,36 +209,31 @@ class Renderer:
         self.timings.add(stage, rendering.seconds)
         return rendering
 
-    def renderings(
-        self, target: Target, profile: Profile, count: int, stage: str = "render"
-    ) -> list[Rendering]:
-        """`count` renderings (1 or 2) of one pair: from the cache where it holds as many,
-        else from helm, and kept in the cache when helm succeeded."""
+    def rendering(
+        self, target: Target, profile: Profile, stage: str = "render"
+    ) -> tuple[Rendering, Kept | None, str | None]:
+        """One rendering of a pair, from the cache or from helm (then kept in the cache
+        when helm succeeded); what the cache held; the pair's cache key."""
         began = time.perf_counter()
         folder = self.charts.folder(target.chart)
-        key = self._key(target, profile, folder)
-        kept = self.cache.get(key) if self.cache is not None and key is not None else ()
-        seconds = time.perf_counter() - began  # a rendering's time: from the cache or helm
-        if len(kept) >= count:
+        key = self.key(target, profile, folder)
+        kept = self.cache.get(key) if self.cache is not None and key is not None else None
+        if kept is not None:
             self.timings.cache_hit(stage)
-            return [Rendering(target, profile, stream, None, seconds) for stream in kept[:count]]
-        renderings = [Rendering(target, profile, stream, None, seconds) for stream in kept]
-        while len(renderings) < count:
-            rendering = self._helm(target, profile, folder, stage)
-            renderings.append(rendering)
-            if not rendering.ok:
-                return [rendering]  # helm failed: no second try, nothing kept
-        if self.cache is not None and key is not None:
-            self.cache.put(key, [r.stream for r in renderings])
-        return renderings
+            seconds = time.perf_counter() - began  # a rendering's time, from the cache
+            return Rendering(target, profile, kept.stream, None, seconds), kept, key
+        rendering = self._helm(target, profile, folder, stage)
+        if rendering.ok and self.cache is not None and key is not None:
+            self.cache.put(key, rendering.stream)
+        return rendering, None, key
 
-    def split(self, rendering: Rendering) -> Split:
+    def split(self, rendering: Rendering, cache_key: str | None = None) -> Split:
         target = rendering.target
         began = time.perf_counter()
         built = self.charts.built(target.chart)
         split = split_rendering(rendering, self.limits, built, self._sources(target, built))
         self.timings.add("split", time.perf_counter() - began, len(split.objects))
-        return split
+        return dataclasses.replace(split, cache_key=cache_key) if cache_key else split
 
     @functools.cache  # noqa: B019 - one Renderer per command; its sources live as long
     def _sources(self, target: Target, built: BuiltChart) -> Sources:
@@ -240,23 +247,33 @@ class Renderer:
             return None
         return "its templates call a function whose output changes between renders"
 
-    def normalized(self, split: Split, why: str, second: Rendering | None = None) -> Split:
-        """The split with its unstable values masked for the comparison `why` names: when
-        the chart's reachable templates use randomness, against a second rendering
-        (`second`, or one from the cache or helm)."""
+    def normalized(self, split: Split, why: str, kept: Kept | None = None) -> Split:
+        """The split with its unstable values masked for the comparison `why` names. When
+        the chart's reachable templates use randomness, what differs from a second
+        rendering is masked: the mask the cache kept (`kept`), else a second rendering
+        from helm, whose mask is then kept beside the first."""
         if split.failure is not None:
             return split
         target, profile = split.rendering.target, split.rendering.profile
         reason = self.random_reason(target)
-        other = None
+        unstable: dict[int, list[Concrete]] = {}
+        if reason is not None and kept is None and self.cache is not None and split.cache_key:
+            kept = self.cache.get(split.cache_key)  # a mask kept by an earlier run
         if reason is not None:
-            self.timings.second_render(f"{target.name}/{profile.name}: {why}; {reason}")
-            if second is None:
-                renderings = self.renderings(target, profile, 2)
-                second = renderings[1] if len(renderings) == 2 else None
-            other = self.split(second) if second is not None else None
+            cached = kept is not None and kept.mask is not None
+            self.timings.second_render(target.name, f"{why}; {reason}", cached)
+            if kept is not None and kept.mask is not None:
+                unstable = {index: list(paths) for index, paths in kept.mask}
+            else:
+                folder = self.charts.folder(target.chart)
+                second = self.split(self._helm(target, profile, folder, "render"))
+                if second.failure is None:
+                    unstable = unstable_paths(split.objects, second.objects)
+                    if self.cache is not None and split.cache_key is not None:
+                        mask = sorted(unstable.items())
+                        self.cache.put(split.cache_key, split.rendering.stream, mask)
         began = time.perf_counter()
-        result = normalized_split(split, other, self.config.golden.ignore)
+        result = masked_split(split, unstable, self.config.golden.ignore)
         self.timings.add("golden", time.perf_counter() - began)
         return result
 
@@ -279,15 +296,12 @@ class Renderer:
         checking = threading.Lock()
 
         def one(pair: Pair) -> Done[T]:
-            target, profile = pair
-            random = masked_for is not None and self.random_reason(target) is not None
-            renderings = self.renderings(target, profile, 2 if random else 1)
+            rendering, kept, key = self.rendering(*pair)
             if on_done is not None:
-                on_done(renderings[0])
-            split = self.split(renderings[0])
+                on_done(rendering)
+            split = self.split(rendering, key)
             if masked_for is not None:
-                second = renderings[1] if len(renderings) == 2 else None
-                split = self.normalized(split, masked_for, second)
+                split = self.normalized(split, masked_for, kept)
             with checking:
                 return Done(split, then(split))
 

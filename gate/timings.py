@@ -26,7 +26,10 @@ class Timings:
     objects: Counter[str] = field(default_factory=Counter)
     helm_calls: Counter[str] = field(default_factory=Counter)
     cache_hits: Counter[str] = field(default_factory=Counter)
-    second_renders: list[str] = field(default_factory=list)
+    # (target, why) -> profiles rendered a second time, and how many masks came from the cache
+    second_renders: Counter[tuple[str, str]] = field(default_factory=Counter)
+    masks_cached: int = 0
+    results_cached: int = 0  # pairs whose findings a whole kept check gave
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @contextlib.contextmanager
@@ -50,9 +53,18 @@ class Timings:
         with self._lock:
             self.cache_hits[stage] += 1
 
-    def second_render(self, reason: str) -> None:
+    def second_render(self, target: str, why: str, cached: bool) -> None:
+        """A pair compared with a second rendering of itself (`cached`: the mask of one
+        the render cache kept)."""
         with self._lock:
-            self.second_renders.append(reason)
+            if cached:
+                self.masks_cached += 1
+            else:
+                self.second_renders[(target, why)] += 1
+
+    def results_kept(self, pairs: int) -> None:
+        with self._lock:
+            self.results_cached += pairs
 
     def table(self) -> str:
         """The table `--timings` prints on stderr."""
@@ -76,6 +88,14 @@ class Timings:
             ).rstrip()
             for row in rows
         ]
-        lines.append(f"second renders: {len(self.second_renders)}")
-        lines += [f"  {reason}" for reason in sorted(self.second_renders)]
+        lines.append(f"second renders: {sum(self.second_renders.values())}")
+        for (target, why), count in sorted(self.second_renders.items()):
+            lines.append(f"  {target} ({count} profile{'s' if count != 1 else ''}): {why}")
+        if self.results_cached:
+            lines.append(
+                f"findings of all {self.results_cached} pairs from the result cache: "
+                "nothing changed since a check with the same inputs"
+            )
+        if self.masks_cached:
+            lines.append(f"masks from the render cache: {self.masks_cached}")
         return "\n".join(lines) + "\n"

@@ -20,8 +20,9 @@ import pytest
 import yaml
 
 from gate.helm import Helm
-from gate.render_cache import RenderCache, folder_digest, render_key
+from gate.render_cache import Kept, RenderCache, folder_digest, render_key
 from gate.repository import Fence
+from gate.timings import STAGES
 from tests.conftest import REPO
 from tests.gate_cli import Run, run
 
@@ -96,8 +97,11 @@ def timings(stderr: str) -> dict[str, Timing]:
             table["wall"] = {"seconds": float(cells[1])}
         elif line.startswith("second renders:"):
             table["second"] = {"count": float(cells[-1])}
-            break
-        else:
+        elif line.startswith("findings of all"):
+            table["results"] = {"pairs": float(cells[3])}
+        elif line.startswith("masks from the render cache:"):
+            table["masks"] = {"count": float(cells[-1])}
+        elif cells[0] in STAGES:
             seconds, objects, helm, hits = cells[1:5]
             table[cells[0]] = {
                 "seconds": float(seconds),
@@ -133,10 +137,16 @@ def test_a_second_run_renders_nothing_and_reports_the_same(repo: Repo) -> None:
     first, cold, cold_times = repo.check()
     second, warm, warm_times = repo.check()
     assert cold_times["render"]["helm"] == 2 and cold_times["render"]["hits"] == 0
-    assert warm_times["render"]["helm"] == 0 and warm_times["render"]["hits"] == 2
+    # Nothing changed: the whole check's findings are reused, nothing is rendered.
+    assert warm_times["render"]["helm"] == 0 and warm_times["results"]["pairs"] == 2
+    assert "results" not in cold_times
     assert (first.code, verdict(cold)) == (second.code, verdict(warm))
     assert _runs(warm) == _runs(cold)
     assert len(repo.entries()) == 2
+    # One pair asked for: another check, its rendering from the render cache.
+    _, _, one = repo.check("--profile", "dev")
+    assert (one["render"]["helm"], one["render"]["hits"]) == (0, 1)
+    assert "results" not in one
 
 
 def test_a_changed_values_file_renders_only_its_pair_again(repo: Repo) -> None:
@@ -182,31 +192,33 @@ def test_a_random_chart_renders_once_without_golden_files(repo: Repo) -> None:
 
 def test_a_random_chart_keeps_its_mask_when_taken_from_the_cache(repo: Repo) -> None:
     repo.configure(golden=True)
-    update = repo.gate("golden", "update")
+    update = repo.gate("golden", "update", "--no-cache")
     assert update.code == 0, update.output
     first, cold, cold_times = repo.check()
+    shutil.rmtree(repo.root / ".gate-cache" / "results")  # the renderings, not the verdict
     second, warm, warm_times = repo.check()
     assert cold_times["second"]["count"] == 2  # golden files, random chart: both profiles
-    assert warm_times["render"]["helm"] == 0
+    assert warm_times["render"]["helm"] == 0 and warm_times["masks"]["count"] == 2
+    assert warm_times["second"]["count"] == 0
     assert first.code == second.code == 0, second.output
     assert verdict(cold) == verdict(warm)
     assert [f for f in warm["findings"] if f["rule"] == "golden-nondeterministic"]
     assert not [f for f in warm["findings"] if f["rule"] == "golden-drift"]
-    # Each entry holds the two renderings the mask was made from, which differ.
+    # Each entry holds its rendering and the mask a second rendering gave: the secret.
     for entry in repo.entries():
-        streams = json.loads(entry.read_text())["streams"]
-        assert len(streams) == 2 and streams[0] != streams[1]
+        mask = json.loads(entry.read_text())["mask"]
+        assert mask and any(["data", "password"] in paths for _, paths in mask), mask
 
 
 def test_an_entry_with_one_rendering_never_stands_in_for_two(repo: Repo) -> None:
     repo.check()  # no golden files: one rendering per entry
-    assert all(len(json.loads(e.read_text())["streams"]) == 1 for e in repo.entries())
+    assert all(json.loads(e.read_text())["mask"] is None for e in repo.entries())
     repo.configure(golden=True)
     update = repo.gate("golden", "update", "--timings")
     times = timings(update.stderr)
     # Each pair's first rendering from the cache, its second from helm: one call each.
     assert (times["render"]["helm"], times["second"]["count"]) == (2, 2)
-    assert all(len(json.loads(e.read_text())["streams"]) == 2 for e in repo.entries())
+    assert all(json.loads(e.read_text())["mask"] for e in repo.entries())
     result, report, _ = repo.check()
     assert result.code == 0, result.output
     assert not [f for f in report["findings"] if f["rule"] == "golden-drift"]
@@ -230,10 +242,25 @@ def test_an_edited_entry_cannot_hide_a_finding(repo: Repo) -> None:
     assert _missing_requests(before)
     for entry in repo.entries():  # the pull request "fixes" the cached rendering
         data = json.loads(entry.read_text())
-        data["streams"] = [s.replace(WITHOUT_CPU, WITH_CPU) for s in data["streams"]]
+        data["stream"] = data["stream"].replace(WITHOUT_CPU, WITH_CPU)
         entry.write_text(json.dumps(data))
+    shutil.rmtree(repo.root / ".gate-cache" / "results")  # only renderings are planted
     _, after, times = repo.check()
     assert times["render"]["hits"] == 0 and times["render"]["helm"] == 2
+    assert verdict(after) == verdict(before)
+
+
+def test_an_edited_result_cannot_hide_a_finding(repo: Repo) -> None:
+    _drop_requests(repo)
+    _, before, _ = repo.check()
+    assert _missing_requests(before)
+    (entry,) = (repo.root / ".gate-cache" / "results").rglob("*.json")
+    data = json.loads(entry.read_text())
+    kept = json.loads(data["stream"])
+    kept["findings"] = []  # the pull request's verdict: nothing found
+    entry.write_text(json.dumps({**data, "stream": json.dumps(kept)}))
+    _, after, times = repo.check()
+    assert "results" not in times
     assert verdict(after) == verdict(before)
 
 
@@ -274,7 +301,7 @@ def _victim_keys(repo: Repo) -> list[str]:
         "with gate.charts(helm) as charts, gate.renderer(helm, charts) as renderer:\n"
         "    for target, profile in select(config, [], []):\n"
         "        folder = charts.folder(target.chart)\n"
-        "        print(renderer._key(target, profile, folder))\n"
+        "        print(renderer.key(target, profile, folder))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, repo.helm],
@@ -316,7 +343,7 @@ def test_two_gates_sharing_a_cache_agree(repo: Repo) -> None:
     for entry in repo.entries():  # every entry whole and signed
         json.loads(entry.read_text())["mac"]
     _, _, times = repo.check()
-    assert times["render"]["hits"] == 2
+    assert times["render"]["helm"] == 0
 
 
 # --- configuration --------------------------------------------------------------------------
@@ -398,23 +425,27 @@ def test_a_cache_reads_only_what_it_signed(tmp_path: Path) -> None:
     fence = Fence(tmp_path)
     cache = RenderCache(tmp_path / "renders", b"k" * 32, 1 << 20, fence, 1 << 20)
     key = "ab" * 32
-    assert cache.get(key) == ()
-    cache.put(key, ["kind: A\n"])
-    assert cache.get(key) == ("kind: A\n",)
+    assert cache.get(key) is None
+    cache.put(key, "kind: A\n")
+    assert cache.get(key) == Kept("kind: A\n", None)
+    cache.put(key, "kind: A\n", [(0, [("data", "password")])])
+    assert cache.get(key) == Kept("kind: A\n", ((0, (("data", "password"),)),))
     other = RenderCache(tmp_path / "renders", b"j" * 32, 1 << 20, fence, 1 << 20)
-    assert other.get(key) == ()  # another machine's key
+    assert other.get(key) is None  # another machine's key
     entry = tmp_path / "renders" / "ab" / f"{key}.json"
     data = json.loads(entry.read_text())
-    entry.write_text(json.dumps({**data, "streams": ["kind: B\n"]}))
-    assert cache.get(key) == ()  # edited
+    entry.write_text(json.dumps({**data, "stream": "kind: B\n"}))
+    assert cache.get(key) is None  # edited
+    entry.write_text(json.dumps({**data, "mask": None}))
+    assert cache.get(key) is None  # a mask dropped: would stand in for two renderings
     entry.unlink()
     entry.symlink_to(tmp_path / "elsewhere.json")
     (tmp_path / "elsewhere.json").write_text(json.dumps(data))
-    assert cache.get(key) == ()  # a link, even to a good entry
+    assert cache.get(key) is None  # a link, even to a good entry
     small = RenderCache(tmp_path / "renders", b"k" * 32, 1 << 20, fence, 10)
     entry.unlink()
-    cache.put(key, ["kind: A\n"])
-    assert small.get(key) == ()  # larger than any rendering could be
+    cache.put(key, "kind: A\n")
+    assert small.get(key) is None  # larger than any rendering could be
 
 
 def test_a_cache_size_of_zero_is_refused(repo: Repo) -> None:
