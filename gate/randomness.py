@@ -600,59 +600,73 @@ class _Graph:
     def verdict(self, extra: Sequence[_Body]) -> Randomness:
         if self.refused:
             return Randomness(True, tuple(self.refused[:MOST_REASONS]))
-        bodies = list(self.bodies)
-        values = list(self.values)
-        for body in extra:
-            bodies.append(body)
-            values.append(len(bodies) - 1)
-        walk = _Walk(self, bodies, values)
-        reasons: list[str] = []
-        more = 0
-        tpl_sites: dict[str, None] = {}
-        for file in self.files:
-            if not (file.root or file.notes):
-                continue
-            reached = walk.reach(file.body)
-            if file.notes and not any(bodies[i].facts.mutates for i in reached):
-                continue
-            for index in reached:
-                for line in bodies[index].facts.values_tpl:
-                    tpl_sites[bodies[index].describe(line)] = None
-            reason = walk.reason(file.body, reached)
-            if reason is None:
-                continue
+        walk = _Walk(self, [*self.bodies, *extra])
+        random = walk.random()
+        # NOTES.txt runs, but its output is dropped: it matters only when it changes a map
+        # the templates rendered after it read.
+        executed = [
+            file
+            for file in self.files
+            if file.root
+            or (file.notes and any(walk.body(i).facts.mutates for i in walk.reach(file.body)))
+        ]
+        counted = [file for file in executed if file.body in random]
+        reasons = []
+        for file in counted[:MOST_REASONS]:
+            reason = walk.reason(file.body)
             if file.notes:
                 reason += "; NOTES.txt output is dropped, but it changes a map later templates read"
-            if len(reasons) < MOST_REASONS:
-                reasons.append(reason)
-            else:
-                more += 1
-        if more:
-            reasons.append(f"... and {more} more rendered templates")
-        return Randomness(bool(reasons), tuple(reasons), tuple(tpl_sites))
+            reasons.append(reason)
+        if len(counted) > MOST_REASONS:
+            reasons.append(f"... and {len(counted) - MOST_REASONS} more rendered templates")
+        sites = {
+            walk.body(index).describe(line): None
+            for index in walk.reach(*(file.body for file in executed))
+            for line in walk.body(index).facts.values_tpl
+        }
+        return Randomness(bool(reasons), tuple(reasons), tuple(sites))
 
 
 class _Walk:
-    """Reachability over one graph with one set of values bodies."""
+    """The graph of one chart tree with one set of values strings (the charts' and those
+    given): which bodies each body may run, and which may reach a random call.
 
-    def __init__(self, graph: _Graph, bodies: Sequence[_Body], values: Sequence[int]):
-        self.graph, self.bodies, self.values = graph, bodies, values
+    Every `tpl` over values text may run every values string: they are reached through
+    one extra node (`hub`), so that a chart with a hundred such `tpl` and a thousand
+    strings does not make a hundred thousand edges."""
+
+    def __init__(self, graph: _Graph, bodies: Sequence[_Body]):
+        self.graph, self.bodies = graph, bodies
+        given = range(len(graph.bodies), len(bodies))
+        self.values = [*graph.values, *given]
+        self.hub = len(bodies)
+        self.file_tpl: dict[int, tuple[_Include, int]] = {}  # set by random()
+
+    def body(self, index: int) -> _Body:
+        return self.bodies[index]
 
     def edges(self, index: int) -> Iterator[tuple[int, str]]:
         """(body, how) for each body this one may run; `how` says how, for a reason."""
+        if index == self.hub:
+            for target in self.values:
+                yield target, ""
+            return
         body = self.bodies[index]
         for include in body.facts.includes:
             for target in self.graph.targets(include):
                 yield target, f"{body.describe(include.line)} {include.describe()}"
-        for line in body.facts.values_tpl:
-            for target in self.values:
-                yield target, f"{body.describe(line)} runs tpl on values text"
+        if body.facts.values_tpl:
+            yield self.hub, f"{body.describe(body.facts.values_tpl[0])} runs tpl on values text"
 
-    def reach(self, start: int) -> dict[int, tuple[int, str] | None]:
-        """Every body `start` may run, each with the body and step it was reached by
-        (breadth first: the shortest chain)."""
-        reached: dict[int, tuple[int, str] | None] = {start: None}
-        queue = deque([start])
+    def reach(self, *starts: int) -> list[int]:
+        """Every body the starts may run."""
+        return [index for index in self.steps(*starts) if index != self.hub]
+
+    def steps(self, *starts: int) -> dict[int, tuple[int, str] | None]:
+        """Every body the starts may run (and the hub), each with the body and step it
+        was reached by (breadth first: the shortest chain), in the order reached."""
+        reached: dict[int, tuple[int, str] | None] = dict.fromkeys(starts)
+        queue = deque(starts)
         while queue:
             index = queue.popleft()
             for target, how in self.edges(index):
@@ -661,45 +675,74 @@ class _Walk:
                     queue.append(target)
         return reached
 
-    def reason(self, start: int, reached: Mapping[int, tuple[int, str] | None]) -> str | None:
-        """Why `start` may differ between renders, or None."""
-        for index in reached:  # breadth-first order: the nearest random call
-            body = self.bodies[index]
-            if body.facts.random:
-                line, why = body.facts.random[0]
-                return self.chain(index, reached, f"{body.describe(line)} {why}")
+    def random(self) -> set[int]:
+        """The bodies that may reach a random call: found backwards from the calls, over
+        every edge once."""
+        callers: dict[int, list[int]] = {}
+        for index in range(len(self.bodies) + 1):
+            for target, _ in self.edges(index):
+                callers.setdefault(target, []).append(index)
+        direct = [i for i in range(len(self.bodies)) if self.bodies[i].facts.random]
+        runs_tpl = _backwards(
+            [i for i in range(len(self.bodies)) if self.bodies[i].facts.values_tpl], callers
+        )
+        self.file_tpl = {
+            index: (include, target)
+            for index, body in enumerate(self.bodies)
+            for include in body.facts.includes
+            if include.files
+            for target in self.graph.targets(include)
+            if target in runs_tpl
+        }
+        return _backwards([*direct, *self.file_tpl], callers)
+
+    def why(self, index: int) -> str | None:
+        """What makes a body random by itself, if anything."""
+        body = self.bodies[index]
+        if body.facts.random:
+            line, why = body.facts.random[0]
+            return f"{body.describe(line)} {why}"
+        found = self.file_tpl.get(index)
+        if found is None:
+            return None
         # A chart file's text handed to a define (`dict "value" (.Files.Get "x")`) that
         # runs `tpl` on its data: gate cannot read that text.
-        for index in reached:
-            body = self.bodies[index]
-            for include in body.facts.includes:
-                if not include.files:
-                    continue
-                for target in self.graph.targets(include):
-                    site = self.values_tpl(target)
-                    if site is not None:
-                        last = (
-                            f"{body.describe(include.line)} {include.describe()} with a chart "
-                            f"file's text, and {site} runs tpl, on text gate does not read"
-                        )
-                        return self.chain(index, reached, last)
-        return None
+        include, target = found
+        site = next(
+            self.bodies[i].describe(self.bodies[i].facts.values_tpl[0])
+            for i in self.reach(target)
+            if self.bodies[i].facts.values_tpl
+        )
+        return (
+            f"{body.describe(include.line)} {include.describe()} with a chart file's text, "
+            f"and {site} runs tpl on it: text gate does not read"
+        )
 
-    def chain(self, index: int, reached: Mapping[int, tuple[int, str] | None], last: str) -> str:
-        """`last`, after the includes that lead from the start to body `index`."""
+    def reason(self, start: int) -> str:
+        """Why `start` may differ between renders: the nearest random call, after the
+        includes that lead there. Called for bodies `random()` found."""
+        reached = self.steps(start)
+        index, why = next(
+            (i, w) for i in reached if i != self.hub and (w := self.why(i)) is not None
+        )
         steps: list[str] = []
-        while (step := reached[index]) is not None:
+        while (step := reached.get(index)) is not None:
             index, how = step
-            steps.append(how)
-        return f"{', '.join(reversed(steps))}; {last}" if steps else last
+            if how:
+                steps.append(how)
+        return f"{', '.join(reversed(steps))}; {why}" if steps else why
 
-    def values_tpl(self, start: int) -> str | None:
-        """A place `start` may run that runs `tpl` on text from its data, if any."""
-        for index in self.reach(start):
-            body = self.bodies[index]
-            if body.facts.values_tpl:
-                return body.describe(body.facts.values_tpl[0])
-        return None
+
+def _backwards(starts: Iterable[int], callers: Mapping[int, list[int]]) -> set[int]:
+    """The starts and every body that may run one of them."""
+    found = set(starts)
+    queue = deque(found)
+    while queue:
+        for caller in callers.get(queue.popleft(), ()):
+            if caller not in found:
+                found.add(caller)
+                queue.append(caller)
+    return found
 
 
 def _charts(top: ChartFiles) -> Iterator[tuple[ChartFiles, str, str]]:
