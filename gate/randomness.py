@@ -179,7 +179,8 @@ def reachable_randomness(
     """Whether the rendering of `chart` may differ between two renders with the same
     inputs. `extra_values` are values documents helm is also given (a profile's values
     files as parsed, its `set` as a tree): their strings are text that `tpl` may run.
-    Reading the chart and its define graph is done once per folder and limits."""
+    Reading the chart and its define graph is done once per folder and limits; a chart
+    gate.chart.read_chart refuses (an archive past a limit) raises its GateError."""
     base = _verdict(chart, limits)
     if not extra_values or base.random or not base.values_tpl:
         return base  # no tpl over values text is reached: profile values change nothing
@@ -533,6 +534,8 @@ class _Graph:
         graph = cls()
         for chart, base, helm_base in _charts(top):
             graph.add_chart(chart, base, helm_base)
+            if graph.actions < 0:
+                break  # said once: the chart is random, the rest need not be read
         return graph
 
     def add(self, body: _Body) -> int:
