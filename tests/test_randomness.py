@@ -25,14 +25,11 @@ def chart(
     name: str = "app",
     type_: str | None = None,
     values: dict[str, Any] | None = None,
-    dependencies: list[dict[str, Any]] | None = None,
 ) -> Path:
     """A chart at `folder`: Chart.yaml, values.yaml, and `files` (paths inside it)."""
     meta: dict[str, Any] = {"apiVersion": "v2", "name": name, "version": "0.1.0"}
     if type_ is not None:
         meta["type"] = type_
-    if dependencies:
-        meta["dependencies"] = dependencies
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "Chart.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
     (folder / "values.yaml").write_text(yaml.safe_dump(values or {}))
