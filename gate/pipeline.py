@@ -415,7 +415,9 @@ class Gate:
         )
         if results is None:
             return None, None
-        parts: list[object] = [code_digest(), file_digest(self.config.file, limits)]
+        # The working folder too: findings name files as found from it until finish()
+        # makes them root-relative.
+        parts: list[object] = [code_digest(), os.getcwd(), file_digest(self.config.file, limits)]
         parts += sorted({(p.file, file_digest(Path(p.file), limits)) for p in self.policies})
         parts += [(str(c), file_digest(c, limits)) for c in self.config.schemas.crds]
         for target, profile in pairs:

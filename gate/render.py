@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import tempfile
@@ -12,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from gate.chart import read_chart
 from gate.config import HelmSettings, Profile, Target
 from gate.helm import Helm, isolated_env
 from gate.limits import DEFAULT_LIMITS, Limits
@@ -97,23 +95,6 @@ class Rendering:
             return sources.file(blame.template), blame.line
         schema = sources.schema_file(blame.schema_of) if blame.schema_of else None
         return schema or sources.chart_yaml, None
-
-
-# Template functions whose output changes from one render to the next.
-_RANDOM = re.compile(
-    r"\b(?:randAlphaNum|randAlpha|randNumeric|randAscii|randInt|randBytes|uuidv4|now|"
-    r"unixEpoch|dateInZone|genPrivateKey|genCA|genCAWithKey|genSelfSignedCert|"
-    r"genSelfSignedCertWithKey|genSignedCert|genSignedCertWithKey|bcrypt|htpasswd|"
-    r"encryptAES|shuffle)\b"
-)
-
-
-@functools.cache
-def may_be_random(chart: Path, limits: Limits = DEFAULT_LIMITS) -> bool:
-    """Whether any template of the chart or its subcharts (folders or .tgz) calls a
-    function whose output differs between renders. Such charts are rendered twice
-    so that those values can be masked; every other chart is rendered once."""
-    return any(_RANDOM.search(text) for text in read_chart(chart, limits).all_templates())
 
 
 def template_args(

@@ -22,13 +22,15 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from gate.checks.policies.paths import Concrete, compile_path
+from gate.checks.values.settings import ProfileValues
 from gate.config import GateConfig, Profile, Target
 from gate.dependencies import BuiltChart, Charts
 from gate.helm import Helm
 from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import Category, Finding, RenderedObject, Severity, lines_shown, one_line
 from gate.normalize import mask, sort_key, unstable_paths
-from gate.render import Rendering, helm_home, may_be_random, render, template_args
+from gate.randomness import reachable_randomness
+from gate.render import Rendering, helm_home, render, template_args
 from gate.render_cache import Kept, RenderCache, folder_digest, render_key
 from gate.sources import Sources, chart_sources
 from gate.split import SplitError, StreamContext, split_stream
@@ -241,11 +243,18 @@ class Renderer:
 
     # --- randomness -------------------------------------------------------------------
 
-    def random_reason(self, target: Target) -> str | None:
-        """Why renderings of the target's chart may differ each time, or None."""
-        if not may_be_random(self.charts.folder(target.chart), self.limits):
+    def random_reason(self, target: Target, profile: Profile) -> str | None:
+        """Why renderings of the pair may differ each time (gate/randomness.py), or None.
+        The profile's values count only where a reachable `tpl` runs values text."""
+        folder = self.charts.folder(target.chart)
+        randomness = reachable_randomness(folder, self.limits)
+        if not randomness.random and randomness.values_tpl:
+            values = ProfileValues(profile, self.config.file, self.limits)
+            documents = [source.data for source in values.sources] + [values.set_source.data]
+            randomness = reachable_randomness(folder, self.limits, tuple(documents))
+        if not randomness.random:
             return None
-        return "its templates call a function whose output changes between renders"
+        return randomness.reasons[0] if randomness.reasons else "its templates may be random"
 
     def normalized(self, split: Split, why: str, kept: Kept | None = None) -> Split:
         """The split with its unstable values masked for the comparison `why` names. When
@@ -255,7 +264,7 @@ class Renderer:
         if split.failure is not None:
             return split
         target, profile = split.rendering.target, split.rendering.profile
-        reason = self.random_reason(target)
+        reason = self.random_reason(target, profile)
         unstable: dict[int, list[Concrete]] = {}
         if reason is not None and kept is None and self.cache is not None and split.cache_key:
             kept = self.cache.get(split.cache_key)  # a mask kept by an earlier run
