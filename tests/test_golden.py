@@ -20,7 +20,7 @@ from gate.config import load_config
 from gate.errors import GateError
 from gate.golden_files import golden_files, golden_path, read_golden
 from gate.model import Category, RenderedObject, Severity
-from gate.normalize import dump_body, normalize
+from gate.normalize import digest, dump_body, normalize
 from gate.pipeline import Gate, Split
 from gate.render import Rendering
 from gate.writes import write_atomically
@@ -188,22 +188,44 @@ class ParseCounter:
         return parse_document(text)
 
 
-def test_unchanged_objects_are_compared_as_text_and_never_parsed(
+def test_unchanged_objects_are_parsed_once_and_never_walked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "golden" / "shop" / "prod.yaml"
     write_golden_file(path, today())
-    counter = ParseCounter()
-    monkeypatch.setattr(gate.golden_files, "parse_document", counter)
+    parses = ParseCounter()
+    monkeypatch.setattr(gate.golden_files, "parse_document", parses)
+    walks: list[Any] = []
+    real_changes = gate.checks.golden.changes
+    monkeypatch.setattr(
+        gate.checks.golden, "changes", lambda old, new: walks.append(old) or real_changes(old, new)
+    )
     golden = read_golden(path)
     assert golden is not None
 
     assert compare(today(), golden, "shop", "prod") == []
-    assert counter.calls == 0
-    assert [f.path for f in compare(today(replicas=4), golden, "shop", "prod")] == [
-        "spec.replicas"
-    ]
-    assert counter.calls == 1, "only the changed object is parsed"
+    assert walks == [], "equal digests: no object is walked"
+    assert parses.calls == len(golden.objects), "each golden object is parsed once"
+    assert [f.path for f in compare(today(replicas=4), golden, "shop", "prod")] == ["spec.replicas"]
+    assert len(walks) == 1, "only the changed object is walked"
+
+
+def test_verified_digests_spare_parsing_the_golden_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "golden" / "shop" / "prod.yaml"
+    write_golden_file(path, today())
+    golden = read_golden(path)
+    assert golden is not None
+    known = {identity: digest(obj.body()) for identity, obj in golden.objects.items()}
+    parses = ParseCounter()
+    monkeypatch.setattr(gate.golden_files, "parse_document", parses)
+
+    assert compare(today(), golden, "shop", "prod", known) == []
+    assert parses.calls == 0
+    drift = compare(today(replicas=4), golden, "shop", "prod", known)
+    assert [f.path for f in drift] == ["spec.replicas"]
+    assert parses.calls == 1, "only the changed object is parsed"
 
 
 def test_a_hand_edit_of_the_same_length_is_drift(tmp_path: Path) -> None:
@@ -690,6 +712,4 @@ def test_a_golden_file_with_crlf_line_ends_is_read_as_written(tmp_path: Path) ->
     assert golden is not None
     assert sorted(golden.objects) == sorted(o.identity for o in today())
     assert compare(today(), golden, "shop", "prod") == []
-    assert [f.path for f in compare(today(replicas=3), golden, "shop", "prod")] == [
-        "spec.replicas"
-    ]
+    assert [f.path for f in compare(today(replicas=3), golden, "shop", "prod")] == ["spec.replicas"]

@@ -1,12 +1,13 @@
 """Compare today's normalized rendering with the golden file, in Kubernetes terms.
 
-Objects are matched by identity, and only objects whose YAML text differs from
-what gate writes for today's object are parsed and diffed, so a large
-rendering with a few changes costs little, and nothing is taken on trust from a
-cache. List items that carry a `name` (containers, env, ports, volumes) are
-matched by name rather than position, so a change reads
-`spec.template.spec.containers[backstage].image`, and inserting a container
-does not make every later one look changed.
+Objects are matched by identity and compared by digest: a golden object is
+parsed only when no verified digest of it is kept (gate/golden_cache.py), and
+walked only when its digest differs from today's, so a large rendering with a
+few changes costs little, and nothing is taken on trust from a cache. List items
+that carry a `name` (containers, env, ports, volumes) are matched by name
+rather than position, so a change reads
+`spec.template.spec.containers[backstage].image`, and inserting a container does
+not make every later one look changed.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from gate.checks.policies.paths import format_path
-from gate.golden_files import GoldenFile
+from gate.golden_files import GoldenFile, GoldenObject
 from gate.model import Category, Finding, RenderedObject, Severity, one_line, short_identity
-from gate.normalize import digest, dump_body, keyed
+from gate.normalize import digest, keyed
 
 NOT_SET = object()
 
@@ -111,11 +112,18 @@ def _diff(old: Any, new: Any, path: tuple[str | int, ...], found: list[Change]) 
         found.append(Change(path, old, new))
 
 
-def _same(now: RenderedObject, then: Any, known: str | None) -> bool:
-    """Equal without parsing the golden object: by a verified digest, else by its text."""
-    if known is not None:
-        return digest(now.body) == known
-    return bool(dump_body(now.body) == then.text)
+def _changes(now: RenderedObject, then: GoldenObject, known: str | None) -> list[Change]:
+    """What changed from the golden object to today's. A verified digest of the golden
+    object (gate/golden_cache.py) spares parsing it; else it is parsed once, and equal
+    digests (canonical JSON: 1, 1.0 and "1" differ) spare the walk. Parsing is cheaper
+    than writing today's object as YAML to compare texts."""
+    today = digest(now.body)
+    if known is not None and today == known:
+        return []
+    old = then.body()
+    if known is None and digest(old) == today:
+        return []
+    return changes(old, now.body)
 
 
 def compare(
@@ -167,8 +175,8 @@ def compare(
                     line=then.line,
                 )
             )
-        elif not _same(now, then, (known or {}).get(identity)):
-            found = changes(then.body(), now.body)
+        else:
+            found = _changes(now, then, (known or {}).get(identity))
             if found:
                 lines = "\n".join(change.describe() for change in found)
                 findings.append(drift("changed", identity, lines, _path(found[0].path), then.line))
