@@ -11,6 +11,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -80,6 +81,17 @@ class Common:
 
     def helm(self) -> Helm:
         return find_helm(self.helm_path)
+
+    def gate_and_helm(self) -> tuple[GateConfig, Gate, Callable[[], Helm]]:
+        """gate.yaml, the Gate, and a call that gives helm, for a command that renders:
+        helm is asked for its version while the configuration loads (tens of
+        milliseconds each), and its errors still come where the command asks for it,
+        after those of gate.yaml and the command's own options."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gate-helm-probe")
+        probe = pool.submit(self.helm)
+        pool.shutdown(wait=False)
+        config, gate = self.gate()
+        return config, gate, probe.result
 
     def color(self, err: bool = False) -> bool:
         return use_color(self.color_when, err)
@@ -464,16 +476,15 @@ def check(
     baseline_file: Path | None,
 ) -> None:
     """Render, run every check, report: the pre-merge gate."""
-    config, gate = common.gate()
+    config, gate, helm = common.gate_and_helm()
     accepted = baseline.load(baseline_file, config.fence, config.limits) if baseline_file else None
     chosen = _chosen(
         common, config, gate, select(config, targets, profiles), changed_since, shard, baseline_file
     )
-    helm = common.helm()
     pairs = chosen.pairs
     progress = Progress(len(pairs), enabled=not common.quiet)
     try:
-        report, writes = gate.check(helm, pairs, common.jobs, progress, update_golden)
+        report, writes = gate.check(helm(), pairs, common.jobs, progress, update_golden)
     finally:
         progress.close()
     report = chosen.annotate(report)
@@ -502,7 +513,7 @@ def _say(lines: Sequence[str], quiet: bool) -> None:
 @command(main)
 def render(common: Common, target: str, profile: str | None) -> None:
     """Print the normalized rendering of one target and profile (what its golden file holds)."""
-    config, gate = common.gate()
+    config, gate, helm = common.gate_and_helm()
     pairs = select(config, [target], [profile] if profile else [])
     if len(pairs) != 1:
         names = ", ".join(p.name for _, p in pairs)
@@ -510,7 +521,7 @@ def render(common: Common, target: str, profile: str | None) -> None:
             f"target {target!r} has several profiles ({names}); pick one with --profile",
             config.file,
         )
-    (split,) = gate.render(common.helm(), pairs, common.jobs)
+    (split,) = gate.render(helm(), pairs, common.jobs)
     if split.failure is not None:
         where = f"{split.failure.file}: " if split.failure.file else ""
         raise GateError(f"{where}{split.failure.message}")
@@ -529,9 +540,9 @@ def diff(
     fail_on: str,
 ) -> None:
     """Show how today's rendering differs from the golden files."""
-    config, gate = common.gate()
+    config, gate, helm = common.gate_and_helm()
     chosen = _chosen(common, config, gate, select(config, targets, []), changed_since, shard)
-    report = gate.diff(common.helm(), chosen.pairs, common.jobs)
+    report = gate.diff(helm(), chosen.pairs, common.jobs)
     report = rejudged(chosen.annotate(report), fail_on=FAIL_ON[fail_on])
     if common.formats_given:
         write_reports(report, common, config.fence)
@@ -560,10 +571,10 @@ def values(
     fail_on: str,
 ) -> None:
     """Values analysis alone: keys the chart never reads, keys with no effect."""
-    config, gate = common.gate()
+    config, gate, helm = common.gate_and_helm()
     chosen = _chosen(common, config, gate, select(config, targets, profiles), changed_since, shard)
     no_effect = no_effect or config.values.no_effect
-    report, _ = gate.values(common.helm(), chosen.pairs, common.jobs, no_effect)
+    report, _ = gate.values(helm(), chosen.pairs, common.jobs, no_effect)
     report = rejudged(chosen.annotate(report), fail_on=FAIL_ON[fail_on])
     write_reports(report, common, config.fence)
     _say_render_failures(report)
@@ -587,9 +598,9 @@ def golden_update(
     shard: str | None,
 ) -> None:
     """Rewrite golden files from today's rendering (atomically; others are left alone)."""
-    config, gate = common.gate()
+    config, gate, helm = common.gate_and_helm()
     chosen = _chosen(common, config, gate, select(config, targets, profiles), changed_since, shard)
-    writes = gate.update_golden(common.helm(), chosen.pairs, common.jobs)
+    writes = gate.update_golden(helm(), chosen.pairs, common.jobs)
     _say_writes(writes, common.quiet, err=False)
     if not common.quiet:
         changed = sum(1 for w in writes if w.status != "unchanged")
@@ -714,7 +725,7 @@ def baseline_update(
 ) -> None:
     """Record today's findings as the accepted baseline (entries of targets and profiles
     not checked now are kept; fixed and stale ones are dropped)."""
-    config, gate = common.gate()
+    config, gate, helm = common.gate_and_helm()
     path = baseline_file or config.file.parent / baseline.DEFAULT_FILE
     baseline.check_writable(path, config.fence)
     exists = path.exists() or path.is_symlink()
@@ -726,7 +737,7 @@ def baseline_update(
     pairs = select(config, targets, profiles)
     progress = Progress(len(pairs), enabled=not common.quiet)
     try:
-        report, _ = gate.check(common.helm(), pairs, common.jobs, progress)
+        report, _ = gate.check(helm(), pairs, common.jobs, progress)
     finally:
         progress.close()
     report = baseline.apply(report, old, config, _rules(gate))
