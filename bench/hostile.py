@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from common import REPO, best_of, helm_binary, helm_template, table
+from common import REPO, Row, best_of, duration, emit, helm_binary, helm_template
 
 sys.path.insert(0, str(REPO))
 from tests.test_hostile import HOSTILE, _lay_out, _run
@@ -33,8 +33,7 @@ SECONDS, MEGABYTES = 2.0, 200.0
 def main() -> int:
     helm = helm_binary()
     helm_seconds = best_of(3, lambda: helm_template(HOSTILE / "_charts" / "web"))
-    rows = [("helm template (the chart they bend)", f"{helm_seconds * 1000:6.0f} ms")]
-    ok = True
+    rows: list[Row] = []
     for name in CASES:
         case = yaml.safe_load((HOSTILE / f"{name}.yaml").read_text(encoding="utf-8"))
         with tempfile.TemporaryDirectory() as folder:
@@ -44,20 +43,20 @@ def main() -> int:
             env = {"PATH": os.environ["PATH"], "HOME": str(root)}
             args = [*case.get("args", ["check"]), "--helm", helm]
             code, _, seconds, megabytes = _run(args, root / "repo", env, 60, root / "peak")
-        met = code == case["exit"] and seconds < SECONDS and megabytes < MEGABYTES
-        ok &= met
         rows.append(
-            (
-                name,
-                f"{seconds * 1000:6.0f} ms  {megabytes:4.0f} MB  exit {code}"
-                f"  ratio {seconds / helm_seconds:4.1f}{'' if met else '  MISSES'}",
+            Row(
+                key=f"hostile-{name}",
+                workload=f"hostile input: {name}",
+                reference=f"helm {duration(helm_seconds)}",
+                measured=f"gate {duration(seconds)}, {megabytes:.0f} MB, exit {code}",
+                figure=seconds / helm_seconds,
+                target_text=f"< {SECONDS:g} s, < {MEGABYTES:g} MB",
+                met=code == case["exit"] and seconds < SECONDS and megabytes < MEGABYTES,
+                seconds={"reference": helm_seconds, "measured": seconds},
             )
         )
-    rows.append(("target", f"< {SECONDS:g} s and < {MEGABYTES:g} MB each, exit as expected"))
-    print("hostile inputs: whole gate check, Python start-up and helm included")
-    print(table(rows))
-    print("hostile: " + ("meets the target" if ok else "MISSES the target"))
-    return 0 if ok else 1
+    emit(rows, ["hostile: whole gate check, Python start-up and helm included"])
+    return 0
 
 
 if __name__ == "__main__":
