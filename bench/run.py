@@ -26,6 +26,7 @@ OUT = HERE / "out" / "results.json"
 
 # In the order their rows appear: issue 13's workloads first, then the earlier benches.
 BENCHES = [
+    "repos.py",  # 20 charts x 3 profiles; the real-shaped corpus, cold and warm
     "check.py",  # one 2,002-object rendering: cold, golden unchanged, warm
     "golden.py",
     "schema.py",
