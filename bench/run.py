@@ -28,6 +28,7 @@ OUT = HERE / "out" / "results.json"
 BENCHES = [
     "repos.py",  # 20 charts x 3 profiles; the real-shaped corpus, cold and warm
     "check.py",  # one 2,002-object rendering: cold, golden unchanged, warm
+    "memory.py",  # 200 targets x 3 profiles: peak RSS and wall time
     "golden.py",
     "schema.py",
     "values.py",
