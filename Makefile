@@ -9,7 +9,7 @@ HELM   ?=
 STAMP  := $(VENV)/.installed
 LINTERS := $(VENV)/.lint-tools
 
-.PHONY: gate golden test bench fuzz tools tools-all clean
+.PHONY: gate golden test bench bench-tools fuzz tools tools-all clean
 
 gate: $(STAMP)
 	@helm_bin="$$($(PYTHON) scripts/install_helm.py $(or $(HELM),auto))" && \
@@ -27,8 +27,22 @@ test: $(STAMP) $(LINTERS) tools-all
 	# Signals sent to gate and to the test process itself: alone, not beside a worker.
 	$(BIN)/pytest -q -p no:xdist tests/test_signals.py
 
-bench: $(STAMP) tools-all
+bench: $(STAMP) tools-all bench-tools
 	$(BIN)/python bench/run.py
+
+# checkov, the tool bench/vs_checkov.py compares gate with: an exact version in a virtual
+# environment of its own, for make bench only (never make test). When it cannot be
+# installed, this says so and make bench goes on without its rows.
+CHECKOV_VERSION := 3.3.30
+CHECKOV := .tools/checkov
+bench-tools:
+	@test -f $(CHECKOV)/.installed-$(CHECKOV_VERSION) || { \
+	  echo "installing checkov $(CHECKOV_VERSION) into $(CHECKOV)/ (once)" >&2; \
+	  rm -rf $(CHECKOV) && $(PYTHON) -m venv $(CHECKOV) && \
+	  $(CHECKOV)/bin/python -m pip install -qq --disable-pip-version-check \
+	    'checkov==$(CHECKOV_VERSION)' && touch $(CHECKOV)/.installed-$(CHECKOV_VERSION); } || { \
+	  echo "make bench-tools: checkov $(CHECKOV_VERSION) could not be installed into" \
+	    "$(CHECKOV)/: make bench skips the checkov rows" >&2; rm -rf $(CHECKOV); }
 
 # The fuzz tests run a few hundred fixed-seed examples in `make test`; this is the long run.
 FUZZ_EXAMPLES ?= 10000

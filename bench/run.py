@@ -29,6 +29,7 @@ BENCHES = [
     "repos.py",  # 20 charts x 3 profiles; the real-shaped corpus, cold and warm
     "check.py",  # one 2,002-object rendering: cold, golden unchanged, warm
     "memory.py",  # 200 targets x 3 profiles: peak RSS and wall time
+    "vs_checkov.py",  # gate validate against checkov
     "golden.py",
     "schema.py",
     "values.py",
