@@ -81,7 +81,7 @@ class Peak:
     main_hwm_kb: int = 0  # gate's main process, VmHWM
     gate_sum_kb: int = 0  # gate's processes (helm excluded), largest sum seen at once
     helm_sum_kb: int = 0  # helm processes, largest sum seen at once
-    gate_processes: int = 0
+    gate_processes: str = ""  # the names of gate's workers seen, and how many
     helm_processes: int = 0
     tree_maxrss_kb: int = 0  # wait4: the largest single process of the tree
 
@@ -105,7 +105,7 @@ def _watch(process: subprocess.Popen[bytes]) -> tuple[int, resource.struct_rusag
     """Sample the process's tree until it ends: its exit code, its rusage, the peaks."""
     peak = Peak()
     finished = threading.Event()
-    seen_gate: set[int] = set()
+    seen_gate: dict[int, str] = {}  # pid: name
     seen_helm: set[int] = set()
 
     def sample() -> None:
@@ -131,7 +131,7 @@ def _watch(process: subprocess.Popen[bytes]) -> tuple[int, resource.struct_rusag
                     # helm) shares gate's pages and shows gate's whole RSS: counted
                     # only once a second sample, 20 ms later, still sees it.
                     gate_kb += rss
-                    seen_gate.add(pid)
+                    seen_gate[pid] = status.get("Name", "?").strip()
             peak.gate_sum_kb = max(peak.gate_sum_kb, gate_kb)
             peak.helm_sum_kb = max(peak.helm_sum_kb, helm_kb)
             time.sleep(SAMPLE_SECONDS)
@@ -142,7 +142,11 @@ def _watch(process: subprocess.Popen[bytes]) -> tuple[int, resource.struct_rusag
     finished.set()
     sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
-    peak.gate_processes, peak.helm_processes = len(seen_gate), len(seen_helm)
+    names = sorted(set(seen_gate.values()))
+    peak.gate_processes = ", ".join(
+        f"{sum(1 for n in seen_gate.values() if n == name)} {name}" for name in names
+    )
+    peak.helm_processes = len(seen_helm)
     return process.returncode, usage, peak
 
 
@@ -199,7 +203,7 @@ def main() -> int:
     notes = [
         f"peak RSS: gate's main process (VmHWM) {peak.main_hwm_kb / 1024:.0f} MB; "
         f"gate's processes at once {peak.gate_sum_kb / 1024:.0f} MB "
-        f"({peak.gate_processes} worker processes seen); helm processes at once "
+        f"(worker processes seen: {peak.gate_processes or 'none'}); helm processes at once "
         f"{peak.helm_sum_kb / 1024:.0f} MB ({peak.helm_processes} seen); largest single "
         f"process of the tree (ru_maxrss) {peak.tree_maxrss_kb / 1024:.0f} MB; "
         f"golden update took {duration(update_seconds)}; gate says: {verdict}",

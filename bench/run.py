@@ -57,6 +57,11 @@ def _text(command: list[str]) -> str:
     return done.stdout.strip() if done.returncode == 0 else "?"
 
 
+def _load(averages: object) -> str:
+    """Load averages over 1, 5 and 15 minutes, as uptime prints them."""
+    return "/".join(f"{x:.2f}" for x in averages) if isinstance(averages, list) else "?"
+
+
 def machine() -> dict[str, object]:
     dirty = _text(["git", "status", "--porcelain", "--untracked-files=no"])
     return {
@@ -96,11 +101,14 @@ def main() -> int:
     rank = {key: index for index, key in enumerate(ORDER)}
     rows.sort(key=lambda row: rank.get(row.key, len(ORDER)))
     total = round(time.perf_counter() - started, 1)
+    about["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     targets = [row for row in rows if row.met is not None]
 
     print(
         f"\ngate benchmarks: {about['date']}, {about['nproc']} cores, {about['helm']}, "
-        f"Python {about['python']}, commit {about['commit']}"
+        f"Python {about['python']}, commit {about['commit']}, load average "
+        f"{_load(about['load_average_at_start'])} at start, "
+        f"{_load(about['load_average_at_end'])} at end"
     )
     print(render_table(rows))
     print(
