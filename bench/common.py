@@ -121,6 +121,11 @@ class Cache:
         self.xdg.mkdir(parents=True)
         self.home.mkdir(parents=True, exist_ok=True)
 
+    def drop_renders(self) -> None:
+        """Forget the renderings (docs/cache.md: `.gate-cache/renders/`), keep the rest:
+        the machine key, the golden digests, the built dependencies."""
+        shutil.rmtree(self.repository / ".gate-cache" / "renders", ignore_errors=True)
+
     def env(self) -> dict[str, str]:
         return {**os.environ, "XDG_CACHE_HOME": str(self.xdg), "HOME": str(self.home)}
 

@@ -39,6 +39,7 @@ ORDER = [
     "small-cold",
     "small-no-cache",
     "big-cold",
+    "big-no-cache",
     "big-golden-unchanged",
     "corpus-cold",
     "corpus-no-cache",
