@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -41,6 +41,19 @@ def best_of(runs: int, action: Callable[[], object]) -> float:
         action()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def interleaved(runs: int, actions: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """The median wall time of each action over `runs` rounds, every round running each
+    action once in order: on a shared machine, the figures a ratio compares then see the
+    same load. An action may rely on the one before it (a warm run after a cold one)."""
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for _ in range(runs):
+        for name, action in actions.items():
+            started = time.perf_counter()
+            action()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -130,12 +143,6 @@ class Cache:
         return {**os.environ, "XDG_CACHE_HOME": str(self.xdg), "HOME": str(self.home)}
 
 
-def no_cache_args(command: str = "check") -> list[str]:
-    """`--no-cache` once gate has it; before the render cache lands there is nothing
-    such an option would turn off, so nothing is passed."""
-    return ["--no-cache"] if gate_has_option(command, "--no-cache") else []
-
-
 def run_gate(
     args: Sequence[str], cwd: Path, env: dict[str, str] | None = None, jobs: int | None = 2
 ) -> subprocess.CompletedProcess[str]:
@@ -151,14 +158,6 @@ def run_gate(
             f"{done.stdout[-2000:]}{done.stderr[-2000:]}"
         )
     return done
-
-
-def gate_yaml(targets: Iterable[str], golden: bool = True, extra: str = "") -> str:
-    """A gate.yaml for the benchmark repositories: built-in policies, golden files in
-    golden/ (or none), the targets as YAML text."""
-    return (
-        f"{extra}" + ("golden: {dir: golden}\n" if golden else "") + "targets:\n" + "".join(targets)
-    )
 
 
 # --- the rows of the table -------------------------------------------------------------

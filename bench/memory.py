@@ -118,6 +118,8 @@ def _watch(process: subprocess.Popen[bytes]) -> tuple[int, resource.struct_rusag
                 pid = todo.pop()
                 todo += tree.get(pid, [])
                 status = _status(pid)
+                if not status:
+                    continue  # it ended between the two reads
                 rss = _kb(status, "VmRSS")
                 samples[pid] = samples.get(pid, 0) + 1
                 if status.get("Name", "").strip() == "helm":
