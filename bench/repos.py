@@ -85,7 +85,7 @@ def measure(
 
 
 def main() -> int:
-    rows, notes = measure("small", "20 charts x 3 profiles", small_charts, 1.1, runs=5)
+    rows, notes = measure("small", "20 charts x 3 profiles", small_charts, 1.1, runs=3)
     more, more_notes = measure(
         "corpus", "real-shaped corpus (library helpers)", real_corpus, 1.3, runs=3
     )
