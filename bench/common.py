@@ -134,10 +134,14 @@ class Cache:
         self.xdg.mkdir(parents=True)
         self.home.mkdir(parents=True, exist_ok=True)
 
-    def drop_renders(self) -> None:
-        """Forget the renderings (docs/cache.md: `.gate-cache/renders/`), keep the rest:
-        the machine key, the golden digests, the built dependencies."""
-        shutil.rmtree(self.repository / ".gate-cache" / "renders", ignore_errors=True)
+    def keep_golden_only(self) -> None:
+        """Forget what would spare a render or a check (docs/cache.md: `renders/`,
+        `results/`, and whatever comes next), keep the golden digests, the built
+        dependencies and the machine key."""
+        folder = self.repository / ".gate-cache"
+        for entry in folder.iterdir() if folder.is_dir() else []:
+            if entry.name not in ("golden", "dependencies"):
+                shutil.rmtree(entry, ignore_errors=True)
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "XDG_CACHE_HOME": str(self.xdg), "HOME": str(self.home)}
