@@ -105,7 +105,8 @@ class GoldenDigests:
         sha = _sha(text)
         record = {"sha256": sha, "digests": dict(digests), "mac": self._mac(sha, digests)}
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
-            write_atomically(self._entry(golden), json.dumps(record) + "\n")
+            # Not synced to disk: an entry a crash leaves torn fails its MAC.
+            write_atomically(self._entry(golden), json.dumps(record) + "\n", durable=False)
 
 
 def _sha(text: str) -> str:
