@@ -226,32 +226,37 @@ class Gate:
         return GoldenDigests.open(self.config.cache_settings.dir, self.config.fence)
 
     def golden_findings(self, splits: Sequence[Split]) -> list[Finding]:
-        findings: list[Finding] = []
         digests = self.golden_digests
-        for split in (s for s in splits if s.failure is None):
-            target, profile = split.names
-            path = self.golden_file(split)
-            if split.unstable:
-                findings.append(
-                    golden.nondeterministic(dict(split.unstable), target, profile, path)
-                )
-            existing = read_golden(path, self.config.fence)
-            if existing is None:
-                findings.append(golden.missing(path, target, profile))
-                continue
-            known = digests.get(path, existing.text) if digests else None
-            drift = golden.compare(split.normalized, existing, target, profile, known)
-            if digests and known is None and not drift:
-                # No drift: today's objects are the golden ones, digest for digest.
-                digests.put(path, existing.text, _digests(split))
-            findings += drift
+        findings = [f for split in splits for f in self.golden_pair(split, digests)]
+        return findings + self.golden_stale()
+
+    def golden_pair(self, split: Split, digests: GoldenDigests | None) -> list[Finding]:
+        """How one rendering compares with its golden file."""
+        if split.failure is not None:
+            return []
+        target, profile = split.names
+        path = self.golden_file(split)
+        findings: list[Finding] = []
+        if split.unstable:
+            findings.append(golden.nondeterministic(dict(split.unstable), target, profile, path))
+        existing = read_golden(path, self.config.fence)
+        if existing is None:
+            return [*findings, golden.missing(path, target, profile)]
+        known = digests.get(path, existing.text) if digests else None
+        drift = golden.compare(split.normalized, existing, target, profile, known)
+        if digests and known is None and not drift:
+            # No drift: today's objects are the golden ones, digest for digest.
+            digests.put(path, existing.text, _digests(split))
+        return findings + drift
+
+    def golden_stale(self) -> list[Finding]:
+        """Golden files of pairs gate.yaml no longer has."""
         configured = {(t.name, p.name) for t in self.config.targets for p in t.profiles}
-        findings += [
+        return [
             golden.stale(path, target, profile)
             for target, profile, path in golden_files(self.config.golden.dir)
             if (target, profile) not in configured
         ]
-        return findings
 
     def write_golden(self, splits: Sequence[Split]) -> list[GoldenWrite]:
         """Rewrite the golden files of `splits`, all or none: a rendering that failed
@@ -373,25 +378,41 @@ class Gate:
                 if decoded is not None:
                     self.timings.results_kept(len(pairs))
                     return self.finish(*decoded, label), []
-            # Each rendering is checked in the worker that rendered it, while helm renders
-            # the next one.
+            # Each rendering is checked, compared with its golden file and its values read
+            # in the worker that rendered it, while helm renders the next one.
+            digests = self.golden_digests if self.golden_active and not update_golden else None
+            no_effect = self.config.values.no_effect
+
+            def checked(split: Split) -> _Checked:
+                findings = self.check_split(split)
+                drift: list[Finding] = []
+                if self.golden_active and not update_golden:
+                    with self.timings.stage("golden"):
+                        drift = self.golden_pair(split, digests)
+                analysis = None
+                if split.failure is None:
+                    with self.timings.stage("values"):
+                        analysis = self._analysis(renderer, split, jobs, no_effect)
+                return _Checked(findings, drift, analysis)
+
             done = renderer.run(
-                pairs, jobs, self.check_split, GOLDEN_FILES if compared else None, on_done
+                pairs, jobs, checked, GOLDEN_FILES if compared else None, on_done
             )
             splits = [d.split for d in done]
             findings = [s.failure for s in splits if s.failure is not None]
-            for checked in done:
-                findings += checked.result
-            no_effect = self.config.values.no_effect
-            findings += self.values_findings(renderer, splits, jobs, no_effect)[0]
+            for pair in done:
+                findings += pair.result.findings
+            findings += self._across_profiles(
+                [(d.split, d.result.analysis) for d in done if d.result.analysis is not None]
+            )
         findings = with_named_paths(findings, _bodies(splits))
         writes: list[GoldenWrite] = []
-        with self.timings.stage("golden"):
-            if update_golden:
-                if not findings or all(f.category is not Category.RENDER for f in findings):
+        if update_golden:
+            if not findings or all(f.category is not Category.RENDER for f in findings):
+                with self.timings.stage("golden"):
                     writes = self.write_golden(splits)
-            elif self.golden_active:
-                findings += self.golden_findings(splits)
+        elif self.golden_active:
+            findings += [f for pair in done for f in pair.result.drift] + self.golden_stale()
         # The values coverage is `gate values`' to show; a check reports its findings only.
         runs = run_lines(splits, ())
         if results is not None and key is not None:
@@ -438,26 +459,39 @@ class Gate:
         """Unknown keys (and, with `no_effect`, keys with no effect) of every rendering,
         read from and re-rendered with the chart folders `renderer` renders."""
         with self.timings.stage("values"):
-            by_target: dict[str, list[tuple[Profile, Analysis]]] = {}
-            for split in (s for s in splits if s.failure is None):
-                target, profile = split.rendering.target, split.rendering.profile
-                masks = _Masks(renderer, split)
-                folder = renderer.charts.folder(target.chart)
-                analysis = ValuesAnalysis(
-                    target,
-                    profile,
-                    self.config.file,
-                    read_chart(folder, self.config.limits),
-                    functools.partial(_masked_fingerprint, split, masks),
-                    self._variant_renderer(renderer, target, masks, jobs),
-                    self.config.values.max_renders,
-                    self.config.values.free_form,
-                    self.config.limits,
-                    self._shown(split),
-                ).run(no_effect)
-                by_target.setdefault(target.name, []).append((profile, analysis))
-            findings = [f for analyses in by_target.values() for f in across_profiles(analyses)]
-            return findings, [a for analyses in by_target.values() for _, a in analyses]
+            analyses = [
+                (split, self._analysis(renderer, split, jobs, no_effect))
+                for split in splits
+                if split.failure is None
+            ]
+            return self._across_profiles(analyses), [a for _, a in analyses]
+
+    def _analysis(self, renderer: Renderer, split: Split, jobs: int, no_effect: bool) -> Analysis:
+        """The values analysis of one rendering (that rendered)."""
+        target, profile = split.rendering.target, split.rendering.profile
+        masks = _Masks(renderer, split)
+        folder = renderer.charts.folder(target.chart)
+        return ValuesAnalysis(
+            target,
+            profile,
+            self.config.file,
+            read_chart(folder, self.config.limits),
+            functools.partial(_masked_fingerprint, split, masks),
+            self._variant_renderer(renderer, target, masks, jobs),
+            self.config.values.max_renders,
+            self.config.values.free_form,
+            self.config.limits,
+            self._shown(split),
+        ).run(no_effect)
+
+    @staticmethod
+    def _across_profiles(analyses: Sequence[tuple[Split, Analysis]]) -> list[Finding]:
+        """The findings of each target's analyses, judged across its profiles."""
+        by_target: dict[str, list[tuple[Profile, Analysis]]] = {}
+        for split, analysis in analyses:
+            rendering = split.rendering
+            by_target.setdefault(rendering.target.name, []).append((rendering.profile, analysis))
+        return [f for found in by_target.values() for f in across_profiles(found)]
 
     def _shown(self, split: Split) -> Callable[[str], str]:
         """helm's name of a template as a report names its file (root-relative)."""
@@ -551,6 +585,15 @@ class _Masks:
                     split = self.renderer.normalized(split, "values analysis")
                 self._masks = dict(split.unstable)
             return self._masks
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What the worker that rendered a pair found in it."""
+
+    findings: list[Finding]  # schema and policies
+    drift: list[Finding]  # its golden file, when golden files are compared
+    analysis: Analysis | None  # its values, when it rendered
 
 
 def _masked_fingerprint(split: Split, masks: _Masks) -> frozenset[tuple[str, str]]:
