@@ -63,9 +63,10 @@ try:
 except ImportError:  # no wheel for this platform or Python: PyYAML reads everything
     yaml_rs = None  # type: ignore[assignment]
 
-# yaml-rs's recursion is ~800 bytes of stack a level: 128 levels stay within 100 KiB,
-# far below any thread's stack (Linux 8 MiB, macOS 16 MiB for CPython's threads).
-_MAX_DEPTH = 128
+# yaml-rs's recursion takes ~800 bytes of stack a level, and documents are parsed on
+# worker threads: a bound of 96 (its documents nest ~70 levels at most) keeps it within
+# ~60 KiB, inside even musl's 128 KiB thread stacks (glibc's are 8 MiB).
+_MAX_DEPTH = 96
 # Runs of block indicators longer than this are sent to PyYAML (the pattern below).
 _RUN = 8
 
@@ -159,7 +160,7 @@ class _Reader:
         # the first characters of the strings `typed` can say yes to, and the line break
         # of yaml-rs's empty block scalar: only strings starting with one get a look
         self._first = first | _NEVER_PLAIN
-        # string -> does it need PyYAML; the same few ("true", "80") recur in every document
+        # short string -> does it need PyYAML; the same few ("true", "80") recur everywhere
         self._verdicts: dict[str, bool] = {}
 
     def _ambiguous(self, text: str) -> bool:
@@ -167,9 +168,10 @@ class _Reader:
         verdict = self._verdicts.get(text)
         if verdict is None:
             verdict = text[0] in _NEVER_PLAIN or (self._typed(text) and not _rs_types(text))
-            if len(self._verdicts) > 4096:
-                self._verdicts.clear()
-            self._verdicts[text] = verdict
+            if len(text) <= 32:  # a number or a word; a long text would stay in memory
+                if len(self._verdicts) > 4096:
+                    self._verdicts.clear()
+                self._verdicts[text] = verdict
         return verdict
 
     def read(self, text: str, max_depth: int) -> Any:
