@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -550,12 +551,14 @@ class Gate:
             context = StreamContext(
                 label, profile, namespace, chart=None, file=label, limits=self.config.limits
             )
+            began = time.perf_counter()
             try:
                 objects = split_stream(text, context)
             except SplitError as exc:
                 findings.append(render_failed(label, profile, exc.message, label, exc.line))
                 runs.append(RunLine(label, profile, 0, False))
                 continue
+            self.timings.add("split", time.perf_counter() - began, len(objects))
             runs.append(RunLine(label, profile, len(objects), True))
             findings += self.check_objects(
                 objects,
