@@ -453,3 +453,15 @@ def test_a_cache_size_of_zero_is_refused(repo: Repo) -> None:
     result = repo.gate("check")
     assert result.code == 2
     assert "cache.max_mb must be a positive whole number" in result.stderr
+
+
+def test_the_values_analysis_masks_a_random_chart_only_when_it_re_renders(repo: Repo) -> None:
+    """No golden files: a profile without unknown keys renders once; a profile with a
+    misspelt key is re-rendered to confirm it, and the random password must not read as
+    the key's effect, so that pair (only) is rendered a second time to find the mask."""
+    (repo.root / "prod.yaml").write_text(f"image: {IMAGE}\nreplica: 2\n")  # replicas, misspelt
+    result, report, times = repo.check("--no-cache")
+    unknown = [f for f in report["findings"] if f["rule"] == "values-unknown-key"]
+    assert [(f["profile"], f["path"]) for f in unknown] == [("prod", "replica")], result.output
+    assert times["second"]["count"] == 1
+    assert "app (1 profile): values analysis" in result.stderr
