@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import subprocess
 import tarfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,14 @@ def chart(
     name: str = "app",
     type_: str | None = None,
     values: dict[str, Any] | None = None,
+    dependencies: list[dict[str, Any]] | None = None,
 ) -> Path:
     """A chart at `folder`: Chart.yaml, values.yaml, and `files` (paths inside it)."""
     meta: dict[str, Any] = {"apiVersion": "v2", "name": name, "version": "0.1.0"}
     if type_ is not None:
         meta["type"] = type_
+    if dependencies is not None:
+        meta["dependencies"] = dependencies
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "Chart.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
     (folder / "values.yaml").write_text(yaml.safe_dump(values or {}))
@@ -82,7 +86,13 @@ stringData:
 
 
 def verdict(folder: Path, extra_values: tuple[Any, ...] = ()) -> Randomness:
+    """The answer with the chart's own values and these documents (`extra_values` is
+    the former name of `profile_values`)."""
     return reachable_randomness(folder, extra_values=extra_values)
+
+
+def with_values(folder: Path, *documents: dict[str, Any]) -> Randomness:
+    return reachable_randomness(folder, profile_values=documents)
 
 
 # --- what a rendered template reaches -----------------------------------------------------
@@ -393,12 +403,404 @@ def test_a_chart_file_not_given_to_tpl_is_not_random(tmp_path: Path) -> None:
     assert not verdict(chart(tmp_path / "app", files)).random
 
 
+# --- with a profile's values ---------------------------------------------------------------
+#
+# Each case is a chart whose random call only runs under some values: `calm` are values
+# documents (after the chart's own) under which it does not run, `random` ones under
+# which it does. The last tests render every case twice with the real helms.
+
+RANDOM_SECRET = """apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ .Release.Name }}-{{ .Chart.Name }}
+stringData:
+  password: {{ randAlphaNum 16 | quote }}
+"""
+COMMON = """{{- define "common.names.fullname" -}}
+{{ .Release.Name }}-{{ .Chart.Name }}
+{{- end -}}
+
+{{/* bitnami's: a password from the values when given, else a new one */}}
+{{- define "common.secrets.passwords.manage" -}}
+{{- $value := index .context.Values.auth .key -}}
+{{- if $value -}}
+{{ $value | b64enc | quote }}
+{{- else -}}
+{{ randAlphaNum 10 | b64enc | quote }}
+{{- end -}}
+{{- end -}}
+"""
+
+
+PLAIN = {"templates/cm.yaml": "kind: ConfigMap\nmetadata: {name: cm}\n"}
+
+
+def condition_case(folder: Path) -> Path:
+    app = chart(
+        folder,
+        {"templates/cm.yaml": CONFIGMAP.replace('{{ include "lib.name" . | quote }}', "app")},
+        values={"db": {"enabled": False}},
+        dependencies=[{"name": "db", "version": "0.1.0", "condition": "db.enabled"}],
+    )
+    chart(app / "charts" / "db", {"templates/secret.yaml": RANDOM_SECRET}, name="db")
+    return app
+
+
+def tags_case(folder: Path) -> Path:
+    app = chart(
+        folder,
+        PLAIN,
+        values={"tags": {"database": False}},
+        dependencies=[{"name": "db", "version": "0.1.x", "tags": ["database", "storage"]}],
+    )
+    chart(app / "charts" / "db", {"templates/secret.yaml": RANDOM_SECRET}, name="db")
+    return app
+
+
+def values_condition_case(folder: Path) -> Path:
+    secret = """apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ .Release.Name }}-secret
+stringData:
+  {{- if .Values.auth.generate }}
+  password: {{ include "lib.password" . | quote }}
+  {{- end }}
+"""
+    app = chart(folder, {"templates/secret.yaml": secret}, values={"auth": {"generate": False}})
+    library(app / "charts" / "lib", LIB_HELPERS)
+    return app
+
+
+def bitnami_case(folder: Path) -> Path:
+    secret = """{{- if not .Values.auth.existingSecret }}
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ include "common.names.fullname" . }}
+data:
+  password: {{ include "common.secrets.passwords.manage" (dict "secret" "s" "key" "password"
+    "providedValues" (list "auth.password") "context" $) }}
+{{- end }}
+"""
+    app = chart(
+        folder,
+        {**PLAIN, "templates/secret.yaml": secret},
+        values={"auth": {"existingSecret": "", "password": ""}},
+        dependencies=[{"name": "common", "version": "0.x.x"}],
+    )
+    chart(app / "charts" / "common", {"templates/_helpers.tpl": COMMON}, name="common")
+    return app
+
+
+def with_case(folder: Path) -> Path:
+    text = (
+        "kind: A\nmetadata: {name: a}\n{{- with .Values.extra }}\nid: {{ randAlpha 8 }}\n{{- end }}"
+    )
+    return chart(folder, {"templates/a.yaml": text}, values={"extra": {}})
+
+
+def quiet_helper_case(folder: Path) -> Path:
+    helpers = """{{/* A certificate to make? "true" or nothing (bitnami's createTlsSecret) */}}
+{{- define "app.createTls" -}}
+{{- if and .Values.tls.enabled (not .Values.tls.existingSecret) }}
+    {{- true -}}
+{{- end -}}
+{{- end -}}
+"""
+    tls = """{{- if (include "app.createTls" .) }}
+{{- $ca := genCA "app-ca" 365 }}
+apiVersion: v1
+kind: Secret
+metadata: {name: tls}
+data:
+  ca.crt: {{ $ca.Cert | b64enc | quote }}
+{{- end }}
+"""
+    files = {**PLAIN, "templates/_helpers.tpl": helpers, "templates/tls.yaml": tls}
+    return chart(folder, files, values={"tls": {"enabled": True, "existingSecret": "mine"}})
+
+
+def alias_case(folder: Path) -> Path:
+    """One chart mounted twice: the replica (generate: true) is disabled."""
+    app = chart(
+        folder,
+        {},
+        values={
+            "primary": {"enabled": True, "generate": False},
+            "replica": {"enabled": False, "generate": True},
+        },
+        dependencies=[
+            {"name": "db", "alias": "primary", "version": "0.1.0", "condition": "primary.enabled"},
+            {"name": "db", "alias": "replica", "version": "0.1.0", "condition": "replica.enabled"},
+        ],
+    )
+    text = (
+        "kind: A\nmetadata: {name: {{ .Chart.Name }}}\n"
+        "{{- if .Values.generate }}\ntoken: {{ uuidv4 }}\n{{- end }}\n"
+    )
+    chart(app / "charts" / "db", {"templates/a.yaml": text}, name="db")
+    return app
+
+
+def global_case(folder: Path) -> Path:
+    """The parent's `global` wins over the subchart's own default."""
+    app = chart(folder, {}, values={"global": {"tls": {"generate": False}}})
+    text = (
+        "kind: A\nmetadata: {name: sub}\n"
+        '{{- if .Values.global.tls.generate }}\nca: {{ (genCA "x" 1).Cert | quote }}\n{{- end }}\n'
+    )
+    chart(
+        app / "charts" / "sub",
+        {"templates/a.yaml": text},
+        name="sub",
+        values={"global": {"tls": {"generate": True}}},
+    )
+    return app
+
+
+def unfitting_version_case(folder: Path) -> Path:
+    """charts/db is 0.1.0, Chart.yaml asks for 9.x.x: helm keeps it as a chart Chart.yaml
+    does not list, but removes it all the same while the dependency of its name is
+    disabled (it removes by name)."""
+    app = chart(
+        folder,
+        PLAIN,
+        values={"db": {"enabled": False}},
+        dependencies=[{"name": "db", "version": "9.x.x", "condition": "db.enabled"}],
+    )
+    chart(app / "charts" / "db", {"templates/secret.yaml": RANDOM_SECRET}, name="db")
+    return app
+
+
+def merge_loop_case(folder: Path) -> Path:
+    """bitnami's common.tplvalues.merge: merging into a map of its own, in a loop,
+    changes no values."""
+    text = """{{- $dst := dict -}}
+{{- range .Values.layers -}}
+{{- $dst = . | merge $dst -}}
+{{- end -}}
+kind: A
+metadata: {name: a}
+merged: {{ $dst | toJson | quote }}
+{{- if .Values.generate }}
+token: {{ randAlphaNum 8 }}
+{{- end }}
+"""
+    values = {"layers": [{"a": 1}, {"b": 2}], "generate": False}
+    return chart(folder, {"templates/a.yaml": text}, values=values)
+
+
+def equality_case(folder: Path) -> Path:
+    text = (
+        "kind: A\nmetadata: {name: a}\n"
+        '{{- if eq .Values.mode "generate" }}\ntoken: {{ randNumeric 9 }}\n{{- end }}\n'
+        '{{- if ne .Values.mode "fixed" }}\nother: {{ randNumeric 9 }}\n{{- end }}\n'
+    )
+    return chart(folder, {"templates/a.yaml": text}, values={"mode": "fixed"})
+
+
+def has_key_case(folder: Path) -> Path:
+    text = (
+        "kind: A\nmetadata: {name: a}\n"
+        '{{- if not (hasKey .Values.auth "password") }}\npassword: {{ randAlpha 9 }}\n{{- end }}\n'
+    )
+    return chart(folder, {"templates/a.yaml": text}, values={"auth": {}})
+
+
+def truth_case(folder: Path) -> Path:
+    """Go's truth: 0 is false, "0" is true."""
+    text = "kind: A\nmetadata: {name: a}\n{{- if .Values.flag }}\nid: {{ uuidv4 }}\n{{- end }}\n"
+    return chart(folder, {"templates/a.yaml": text}, values={"flag": 0})
+
+
+Case = tuple[Any, tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]
+CASES: dict[str, Case] = {
+    "condition": (condition_case, (), ({"db": {"enabled": True}},)),
+    "tags": (tags_case, ({"tags": {"storage": False}},), ({"tags": {"storage": True}},)),
+    "values condition": (values_condition_case, (), ({"auth": {"generate": True}},)),
+    "bitnami secrets": (
+        bitnami_case,
+        ({"auth": {"existingSecret": "mine"}},),
+        ({"auth": {"existingSecret": "mine"}}, {"auth": {"existingSecret": ""}}),
+    ),
+    "with": (with_case, (), ({"extra": {"a": 1}},)),
+    "quiet helper": (quiet_helper_case, (), ({"tls": {"existingSecret": ""}},)),
+    "alias": (alias_case, (), ({"replica": {"enabled": True}},)),
+    "global": (global_case, (), ({"global": {"tls": {"generate": True}}},)),
+    "unfitting version": (unfitting_version_case, (), ({"db": {"enabled": True}},)),
+    "merge loop": (merge_loop_case, (), ({"generate": True},)),
+    "equality": (equality_case, (), ({"mode": "generate"},)),
+    "hasKey": (has_key_case, ({"auth": {"password": "x"}},), ()),
+    "truth": (truth_case, ({"flag": ""},), ({"flag": "0"},)),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_values_that_skip_the_random_call_are_not_random(tmp_path: Path, case: str) -> None:
+    build, calm, _ = CASES[case]
+    assert with_values(build(tmp_path / "app"), *calm) == Randomness(False)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_values_that_run_the_random_call_are_random(tmp_path: Path, case: str) -> None:
+    build, _, random = CASES[case]
+    assert with_values(build(tmp_path / "app"), *random).random
+
+
+def test_without_a_profile_every_branch_and_subchart_counts(tmp_path: Path) -> None:
+    for case in ("condition", "values condition", "with", "quiet helper"):
+        build, calm, _ = CASES[case]
+        app = build(tmp_path / case)
+        assert not with_values(app, *calm).random
+        assert reachable_randomness(app).random  # profile_values=None: nothing known
+
+
+def test_a_disabled_subcharts_defines_are_gone(tmp_path: Path) -> None:
+    """helm removes a disabled dependency before rendering: the parent's include of its
+    define fails; gate does not count the define."""
+    app = condition_case(tmp_path / "app")
+    (app / "charts" / "db" / "templates" / "_helpers.tpl").write_text(
+        '{{ define "db.token" }}{{ uuidv4 }}{{ end }}'
+    )
+    (app / "templates" / "token.yaml").write_text(
+        'kind: A\nmetadata: {name: t}\ntoken: {{ include "db.token" . }}\n'
+    )
+    assert not with_values(app).random
+    found = with_values(app, {"db": {"enabled": True}})
+    assert found.reasons[0] == (
+        'templates/token.yaml:3 includes "db.token"; '
+        '"db.token" (charts/db/templates/_helpers.tpl:1) calls uuidv4 (random)'
+    )
+
+
+def test_the_first_condition_that_holds_a_bool_decides_and_beats_tags(tmp_path: Path) -> None:
+    app = chart(
+        tmp_path / "app",
+        {},
+        values={"tags": {"database": True}, "db": {"enabled": "yes please", "on": False}},
+        dependencies=[
+            {
+                "name": "db",
+                "version": ">=0.1.0, <1.0.0",
+                "condition": "db.missing,db.enabled,db.on",
+                "tags": ["database"],
+            }
+        ],
+    )
+    chart(app / "charts" / "db", {"templates/secret.yaml": RANDOM_SECRET}, name="db")
+    assert not with_values(app).random  # a string is no bool: db.on decides
+    assert with_values(app, {"db": {"on": True}}).random
+    assert with_values(app, {"db": {"on": None}}).random  # no bool left: the tags decide
+
+
+def test_values_reasons_name_the_path_to_the_random_call(tmp_path: Path) -> None:
+    app = values_condition_case(tmp_path / "app")
+    assert with_values(app, {"auth": {"generate": True}}).reasons == (
+        'templates/secret.yaml:7 includes "lib.password"; '
+        '"lib.password" (charts/lib/templates/_helpers.tpl:8) calls randAlphaNum (random)',
+    )
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        '(include "app.name" .)',  # what it writes is not known
+        '(lookup "v1" "Secret" "ns" "x")',  # a function gate does not evaluate
+        ".Values.missing.deeper",  # a field of nil: helm fails, gate does not guess
+    ],
+)
+def test_a_condition_gate_cannot_evaluate_takes_both_branches(
+    tmp_path: Path, condition: str
+) -> None:
+    files = {
+        "templates/_helpers.tpl": '{{ define "app.name" }}{{ .Release.Name }}{{ end }}',
+        "templates/a.yaml": f"{{{{ if {condition} }}}}{{{{ randAlpha 3 }}}}{{{{ end }}}}",
+    }
+    assert with_values(chart(tmp_path / "app", files)).random
+
+
+def test_a_template_that_changes_the_values_makes_them_unknown(tmp_path: Path) -> None:
+    text = (
+        '{{- $_ := set .Values.auth "generate" true }}\n'
+        "{{ if .Values.auth.generate }}{{ randAlpha 3 }}{{ end }}\n"
+    )
+    app = chart(tmp_path / "app", {"templates/a.yaml": text}, values={"auth": {"generate": False}})
+    assert with_values(app).random
+    # a change through a value gate cannot place makes every value unknown
+    text = '{{- $_ := set (first .Values.list) "x" 1 }}{{ if .Values.off }}{{ now }}{{ end }}'
+    other = chart(tmp_path / "other", {"templates/a.yaml": text}, values={"off": False})
+    assert with_values(other).random
+    # a change to a map of its own does not
+    text = '{{- $_ := set (dict) "x" 1 }}{{ if .Values.off }}{{ now }}{{ end }}'
+    calm = chart(tmp_path / "calm", {"templates/a.yaml": text}, values={"off": False})
+    assert not with_values(calm).random
+
+
+def test_a_null_that_deletes_a_true_default_is_unknown(tmp_path: Path) -> None:
+    """helm deletes the key; older helms kept a subchart's default: gate does not say."""
+    app = values_condition_case(tmp_path / "true")
+    (app / "values.yaml").write_text(yaml.safe_dump({"auth": {"generate": True}}))
+    assert with_values(app, {"auth": {"generate": None}}).random
+    app = values_condition_case(tmp_path / "false")
+    (app / "values.yaml").write_text(yaml.safe_dump({"auth": {"generate": ""}}))
+    assert not with_values(app, {"auth": {"generate": None}}).random
+
+
+def test_a_key_missing_below_a_global_table_is_unknown(tmp_path: Path) -> None:
+    """helm's shallow copy of `global` lets one subchart's global defaults reach the
+    tables its parent and the other subcharts share."""
+    text = "{{ if .Values.global.tls.generate }}{{ randAlpha 3 }}{{ end }}"
+    app = chart(tmp_path / "app", {"templates/a.yaml": text}, values={"global": {"tls": {}}})
+    assert with_values(app).random
+    assert not with_values(app, {"global": {"tls": {"generate": False}}}).random
+
+
+def test_profile_answers_are_cached_per_values(tmp_path: Path) -> None:
+    app = truth_case(tmp_path / "app")
+    first = with_values(app, {"flag": 0})
+    assert with_values(app, {"flag": 0}) is first
+    assert with_values(app, {"flag": "0"}).random  # a string: another digest
+    assert not with_values(app, {"flag": False}).random
+
+
+@pytest.mark.parametrize(
+    ("constraint", "version", "fits"),
+    [
+        ("2.x.x", "2.31.1", True),
+        ("2.x.x", "3.0.0", False),
+        ("16.X.X", "16.0.0", True),
+        ("0.12.*", "0.12.4", True),
+        ("0.12.*", "0.13.0", False),
+        ("^1.48.0", "1.60.2", True),
+        ("^1.48.0", "1.47.0", False),
+        ("^0.80.5", "0.80.9", True),
+        ("^0.80.5", "0.81.0", None),  # Masterminds releases disagree
+        ("~1.2.3", "1.2.9", True),
+        ("~1.2.3", "1.3.0", False),
+        ("6.1.11", "6.1.11", True),
+        ("6.1.11", "6.1.12", False),
+        (">=1.0.0, <2.0.0", "1.5.0", True),
+        (">= 1.0.0 < 2.0.0", "2.0.0", False),
+        ("1.0.0 || 2.x.x", "2.1.0", True),
+        ("1.2", "1.2.0", None),  # exact in some releases, a range in others
+        ("1.0.0 - 2.0.0", "1.5.0", None),
+        ("*", "3.1.4", True),
+        ("2.x.x", "2.1.0-rc.1", None),
+        ("", "1.0.0", None),
+    ],
+)
+def test_dependency_version_ranges(constraint: str, version: str, fits: bool | None) -> None:
+    assert gate.randomness._compatible(constraint, version) is fits
+
+
 # --- against the real helms ---------------------------------------------------------------
 
 
-def helm_template(helm: str, folder: Path, home: Path) -> str:
+def helm_template(helm: str, folder: Path, home: Path, values: Sequence[Path] = ()) -> str:
+    flags = [f"--values={path}" for path in values]
     done = subprocess.run(
-        [helm, "template", "--namespace=ns", "--", "rel", str(folder)],
+        [helm, "template", "--namespace=ns", *flags, "--", "rel", str(folder)],
         env=isolated_env(home),
         capture_output=True,
         text=True,
@@ -461,3 +863,41 @@ def test_a_chart_judged_random_renders_differently(
     assert verdict(app).random
     home = tmp_path / "home"
     assert helm_template(helm_path, app, home) != helm_template(helm_path, app, home)
+
+
+def values_files(folder: Path, documents: Sequence[dict[str, Any]]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number, document in enumerate(documents):
+        path = folder / f"values-{number}.yaml"
+        path.write_text(yaml.safe_dump(document))
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_case_judged_not_random_renders_the_same_twice(
+    helm_path: str, tmp_path: Path, case: str
+) -> None:
+    build, calm, _ = CASES[case]
+    app = build(tmp_path / "app")
+    assert not with_values(app, *calm).random
+    values = values_files(tmp_path / "values", calm)
+    first = helm_template(helm_path, app, tmp_path / "home", values)
+    assert "kind:" in first
+    assert helm_template(helm_path, app, tmp_path / "home", values) == first
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_case_judged_random_renders_differently(
+    helm_path: str, tmp_path: Path, case: str
+) -> None:
+    """The same charts with the values that run their random call: each case can fail."""
+    build, _, random = CASES[case]
+    app = build(tmp_path / "app")
+    assert with_values(app, *random).random
+    values = values_files(tmp_path / "values", random)
+    home = tmp_path / "home"
+    assert helm_template(helm_path, app, home, values) != helm_template(
+        helm_path, app, home, values
+    )
