@@ -536,10 +536,12 @@ class _Walker:
         state: _State | None = None,
         dot: _Value = ANYTHING,
         quiet: bool = False,
+        breaks: bool = False,
     ):
         self.line = line
         self.state = state
         self.quiet = quiet  # a define whose text is all its actions write: follow it
+        self.breaks = breaks  # see _Body.breaks
         self.random: list[tuple[int, str]] = []
         self.includes: list[_Include] = []
         self.values_tpl: list[int] = []
@@ -636,6 +638,8 @@ class _Walker:
         self.variables = {
             name: _join([outcome.get(name, ANYTHING) for outcome in outcomes]) for name in before
         }
+        if ranging and self.breaks:
+            self.variables.update(dict.fromkeys(_assigned(node.body) & before.keys(), ANYTHING))
         self.text = writes[0][0] if all(w[0] == writes[0][0] for w in writes) else None
         self.written = writes[0][1] if all(w[1] == writes[0][1] for w in writes) else None
 
@@ -668,6 +672,9 @@ class _Walker:
         if not assigned:
             return variables
         entry = dict(variables)
+        if self.breaks:  # a run may stop before or after any assignment
+            entry.update(dict.fromkeys(assigned, ANYTHING))
+            return entry
         kept = (len(self.random), len(self.includes), len(self.values_tpl), len(self.mutations))
         data = len(self.tpl_data)
         text, written = self.text, self.written
@@ -987,6 +994,8 @@ def _parsed(text: str) -> Parsed | TemplateSyntaxError:
 
 
 _SPACES = " \t\r\n"
+# An action that is `break` or `continue` (in a comment too: then it only costs).
+_BREAKS = r"\{\{-?\s*(?:break|continue)\b"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1087,6 +1096,9 @@ class _Body:
     chart: int = -1  # the chart (index in _Graph.charts) it belongs to; -1: values
     nodes: tuple[Node, ...] = ()  # its syntax tree, walked again with a profile's values
     quiet: bool = False  # a define that writes no text of its own (see _quiet_defines)
+    # its file uses `break` or `continue`, which gate's parser drops: a `range` body
+    # may stop anywhere
+    breaks: bool = False
 
     def describe(self, line: int | None = None) -> str:
         at = f"{self.where}:{line}" if line else self.where
@@ -1172,7 +1184,10 @@ class _Graph:
                 self.refused.append(f"{where}{line} does not parse for gate ({tree}): random")
                 continue
             helm_name = f"{helm_base}/{name}"
-            body = _Body(where, None, _facts(tree.body), chart=index, nodes=tree.body)
+            breaks = bool(_regex(_BREAKS).search(text))
+            body = _Body(
+                where, None, _facts(tree.body), chart=index, nodes=tree.body, breaks=breaks
+            )
             added = self.add(body)
             notes = not partial and name.endswith("NOTES.txt")
             root = not partial and not notes
@@ -1181,7 +1196,13 @@ class _Graph:
             quiet = _quiet_defines(text)
             for define, nodes in tree.defines.items():
                 body = _Body(
-                    where, define, _facts(nodes), chart=index, nodes=nodes, quiet=define in quiet
+                    where,
+                    define,
+                    _facts(nodes),
+                    chart=index,
+                    nodes=nodes,
+                    quiet=define in quiet,
+                    breaks=breaks,
                 )
                 self.names.setdefault(define, []).append(self.add(body))
         if isinstance(chart.values, Mapping):
@@ -1347,7 +1368,7 @@ class _Walk:
             return _unknown_changes(body.facts)
         # values text is reported at its line 0, as without values
         line = 0 if body.chart < 0 else None
-        walker = _Walker(line, state=self.state, dot=data, quiet=body.quiet)
+        walker = _Walker(line, state=self.state, dot=data, quiet=body.quiet, breaks=body.breaks)
         self.walking.add(node)
         try:
             walker.nodes(body.nodes)

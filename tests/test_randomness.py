@@ -737,6 +737,19 @@ def test_a_template_that_changes_the_values_makes_them_unknown(tmp_path: Path) -
     assert not with_values(calm).random
 
 
+def test_a_loop_that_breaks_leaves_what_it_assigns_unknown(helm_path: str, tmp_path: Path) -> None:
+    """gate's parser drops `break`: a run may stop before any assignment of the body."""
+    text = (
+        '{{- $x := "calm" }}{{- range list 1 2 }}{{- $x = "go" }}{{- break }}'
+        '{{- $x = "calm" }}{{- end }}\nkind: A\nmetadata: {name: a}\n'
+        '{{- if eq $x "go" }}\nid: {{ uuidv4 }}\n{{- end }}\n'
+    )
+    app = chart(tmp_path / "app", {"templates/a.yaml": text})
+    assert with_values(app).random
+    home = tmp_path / "home"
+    assert helm_template(helm_path, app, home) != helm_template(helm_path, app, home)
+
+
 def test_a_null_that_deletes_a_true_default_is_unknown(tmp_path: Path) -> None:
     """helm deletes the key; older helms kept a subchart's default: gate does not say."""
     app = values_condition_case(tmp_path / "true")
