@@ -58,19 +58,25 @@ never "not random" when a render could differ:
   them: tags (under `tags:`), then the first `condition:` path that holds a bool,
   against the values coalesced over every dependency; an alias mounts the chart under
   its name, a chart in charts/ that Chart.yaml does not list (by name and a version
-  range, Masterminds semver) is always rendered. A disabled dependency is removed
-  before rendering: its templates do not run and its defines do not exist. What gate
-  cannot decide (a version range it does not read, a condition path that crosses an
-  aliased grandchild, an unknown value) renders, and the parent's section for it is
-  known only where the parent's own values set it.
+  range, Masterminds semver) is rendered unless a disabled dependency has its name
+  (helm removes by name). A disabled dependency is removed before rendering: its
+  templates do not run and its defines do not exist. What gate cannot decide (a
+  version range form it does not read, a condition path that crosses an aliased
+  grandchild, an unknown value) renders, and the parent's section for it is known only
+  where the parent's own values set it.
 - `if`, `with`, `range` and `else`: a pipeline whose truth the values decide takes one
   branch; anything else takes both. Evaluated: `.Values...` through the dot, `$` or a
   variable, the dot of `with` and of a define whose caller passed the top context or a
   `dict` of it (`include "x" (dict "context" $)`: `.context.Values...`), `not`, `and`,
   `or`, `eq`/`ne` of strings or bools, `empty`, `default`, `ternary`, `coalesce`,
-  `required`, `hasKey`, `index`, `get`, `dig`; truth as Go's (false, 0, nil, empty
-  string, map or list are false). Numbers are never compared (helm's values are
-  float64, a template's literals int: Go's `eq` fails on the pair).
+  `required`, `hasKey`, `index`, `get`, `dig`, `kindIs`; truth as Go's (false, 0, nil,
+  empty string, map or list are false). Numbers are never compared (helm's values are
+  float64, a template's literals int: Go's `eq` fails on the pair). Variables follow
+  assignments, joined where branches meet; a `range` body runs until what it hands
+  the next run agrees (unknown in a file with `break`/`continue`, which gate's parser
+  drops). What `include` returns is known for a define that writes no text of its own
+  (only its actions write, as bitnami's `{{- if ... }}{{- true -}}{{- end -}}`
+  helpers): `if (include "x.createSecret" .)` is decided.
 - Templates that change the values (`set`, `unset`, `merge`... on `.Values` or on a map
   that may be part of them) make what they may change unknown, everywhere (helm renders
   the templates of a chart in an order gate does not follow), and the evaluation runs
