@@ -614,6 +614,18 @@ def truth_case(folder: Path) -> Path:
     return chart(folder, {"templates/a.yaml": text}, values={"flag": 0})
 
 
+def kind_case(folder: Path) -> Path:
+    """prometheus-community's extra-objects.yaml: a list by default, a map if given."""
+    text = """{{- $extra := .Values.extra | default (list) }}
+kind: A
+metadata: {name: a}
+{{- if kindIs "map" $extra }}
+id: {{ uuidv4 }}
+{{- end }}
+"""
+    return chart(folder, {"templates/a.yaml": text}, values={"extra": None})
+
+
 Case = tuple[Any, tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]
 CASES: dict[str, Case] = {
     "condition": (condition_case, (), ({"db": {"enabled": True}},)),
@@ -633,6 +645,7 @@ CASES: dict[str, Case] = {
     "equality": (equality_case, (), ({"mode": "generate"},)),
     "hasKey": (has_key_case, ({"auth": {"password": "x"}},), ()),
     "truth": (truth_case, ({"flag": ""},), ({"flag": "0"},)),
+    "kindIs": (kind_case, (), ({"extra": {"a": 1}},)),
 }
 
 
@@ -748,6 +761,25 @@ def test_a_loop_that_breaks_leaves_what_it_assigns_unknown(helm_path: str, tmp_p
     assert with_values(app).random
     home = tmp_path / "home"
     assert helm_template(helm_path, app, home) != helm_template(helm_path, app, home)
+
+
+def test_a_merge_into_a_map_that_holds_values_changes_them(helm_path: str, tmp_path: Path) -> None:
+    """`pick` makes a new map whose maps are the values' own: mergo merges into them."""
+    text = (
+        '{{- $_ := merge (pick .Values.labels "a") (dict "a" (dict "x" true)) }}\n'
+        "kind: A\nmetadata: {name: a}\n"
+        "{{- if .Values.labels.a.x }}\nid: {{ uuidv4 }}\n{{- end }}\n"
+    )
+    values = {"labels": {"a": {"y": 1}}}
+    app = chart(tmp_path / "app", {"templates/a.yaml": text}, values=values)
+    assert with_values(app).random
+    home = tmp_path / "home"
+    assert helm_template(helm_path, app, home) != helm_template(helm_path, app, home)
+    # merged where the picked map holds no map: nothing of the values changes
+    calm = text.replace('(dict "a" (dict "x" true))', '(dict "b" (dict "x" true))')
+    app = chart(tmp_path / "calm", {"templates/a.yaml": calm}, values=values)
+    assert not with_values(app).random
+    assert helm_template(helm_path, app, home) == helm_template(helm_path, app, home)
 
 
 def test_a_null_that_deletes_a_true_default_is_unknown(tmp_path: Path) -> None:
