@@ -1609,6 +1609,14 @@ def _go_truth(value: Any) -> bool | None:
     return None
 
 
+# Strings gate's YAML reader keeps as text where Go's yaml.v2 (helm's) reads a plain
+# scalar as a bool or a number: `n` is false there. Quoted, they are strings to both;
+# the parsed value does not say which.
+_GO_READS_OTHERWISE = (
+    r"^(?:[yYnN]|[-+]?0[oO][0-7_]+|[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+)\Z"
+)
+
+
 def _plain(value: Any) -> Any:
     """A values document as helm holds it: maps with string keys, lists, strings,
     numbers, bools and nil. Anything else (a date PyYAML made) is unknown, and a map
@@ -1625,6 +1633,8 @@ def _plain(value: Any) -> Any:
         return _Open(out) if odd else out
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
+    if isinstance(value, str) and _regex(_GO_READS_OTHERWISE).match(value):
+        return _UNSURE  # unquoted, helm reads it as a bool or a number
     if value is None or isinstance(value, str | bool | int | float):
         return value
     return _UNSURE

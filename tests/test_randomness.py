@@ -782,6 +782,21 @@ def test_a_merge_into_a_map_that_holds_values_changes_them(helm_path: str, tmp_p
     assert helm_template(helm_path, app, home) == helm_template(helm_path, app, home)
 
 
+def test_a_string_helm_reads_as_a_bool_is_unknown(helm_path: str, tmp_path: Path) -> None:
+    """`flag: n` unquoted: gate's YAML reader keeps "n" (true), helm's reads false."""
+    text = (
+        "kind: A\nmetadata: {name: a}\n"
+        "{{- if .Values.flag }}\nflag: set\n{{- else }}\nid: {{ uuidv4 }}\n{{- end }}\n"
+    )
+    app = chart(tmp_path / "app", {"templates/a.yaml": text}, values={"flag": True})
+    values = tmp_path / "values.yaml"
+    values.write_text("flag: n\n")
+    assert with_values(app, yaml.safe_load(values.read_text())).random
+    home = tmp_path / "home"
+    first = helm_template(helm_path, app, home, [values])
+    assert first != helm_template(helm_path, app, home, [values])
+
+
 def test_a_null_that_deletes_a_true_default_is_unknown(tmp_path: Path) -> None:
     """helm deletes the key; older helms kept a subchart's default: gate does not say."""
     app = values_condition_case(tmp_path / "true")
