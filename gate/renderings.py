@@ -12,7 +12,6 @@ next.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -172,6 +171,8 @@ class Renderer:
         self.cache, self.timings = cache, timings
         self.limits = config.limits
         self._digests: dict[Path, str | None] = {}
+        self._random: dict[tuple[str, str], str | None] = {}  # by (target, profile) name
+        self._chart_sources: dict[Path, Sources] = {}
         self._lock = threading.Lock()
         self._home = helm_home()
 
@@ -237,24 +238,32 @@ class Renderer:
         self.timings.add("split", time.perf_counter() - began, len(split.objects))
         return dataclasses.replace(split, cache_key=cache_key) if cache_key else split
 
-    @functools.cache  # noqa: B019 - one Renderer per command; its sources live as long
     def _sources(self, target: Target, built: BuiltChart) -> Sources:
-        return target_sources(target, self.limits, built)
+        """The target's sources, read once per chart folder for the command."""
+        with self._lock:
+            if target.chart not in self._chart_sources:
+                self._chart_sources[target.chart] = target_sources(target, self.limits, built)
+            return self._chart_sources[target.chart]
 
     # --- randomness -------------------------------------------------------------------
 
     def random_reason(self, target: Target, profile: Profile) -> str | None:
-        """Why renderings of the pair may differ each time (gate/randomness.py), or None.
-        The profile's values count only where a reachable `tpl` runs values text."""
+        """Why renderings of the pair may differ each time, or None: gate/randomness.py
+        on the chart helm renders, with the profile's values as helm merges them (a
+        random helper behind a condition the profile leaves false does not count)."""
+        with self._lock:
+            if (target.name, profile.name) in self._random:
+                return self._random[(target.name, profile.name)]
+        values = ProfileValues(profile, self.config.file, self.limits)
+        documents = [source.data for source in values.sources] + [values.set_source.data]
         folder = self.charts.folder(target.chart)
-        randomness = reachable_randomness(folder, self.limits)
-        if not randomness.random and randomness.values_tpl:
-            values = ProfileValues(profile, self.config.file, self.limits)
-            documents = [source.data for source in values.sources] + [values.set_source.data]
-            randomness = reachable_randomness(folder, self.limits, tuple(documents))
-        if not randomness.random:
-            return None
-        return randomness.reasons[0] if randomness.reasons else "its templates may be random"
+        randomness = reachable_randomness(folder, self.limits, documents)
+        reason = None
+        if randomness.random:
+            reason = randomness.reasons[0] if randomness.reasons else "its templates may be random"
+        with self._lock:
+            self._random[(target.name, profile.name)] = reason
+        return reason
 
     def normalized(self, split: Split, why: str, kept: Kept | None = None) -> Split:
         """The split with its unstable values masked for the comparison `why` names. When

@@ -465,3 +465,19 @@ def test_the_values_analysis_masks_a_random_chart_only_when_it_re_renders(repo: 
     assert [(f["profile"], f["path"]) for f in unknown] == [("prod", "replica")], result.output
     assert times["second"]["count"] == 1
     assert "app (1 profile): values analysis" in result.stderr
+
+
+def test_set_values_that_are_lists_and_maps_render_and_cache(repo: Repo) -> None:
+    """`set` may hold a list or a map (gate.yaml is YAML): a profile is not a hashable
+    key anywhere in the renderer."""
+    repo.configure(golden=True)
+    data = yaml.safe_load((repo.root / "gate.yaml").read_text())
+    data["targets"][0]["profiles"]["dev"]["set"] = {"image": IMAGE, "extra": {"a": [1, 2]}}
+    (repo.root / "gate.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    assert repo.gate("golden", "update").code == 0
+    first, cold, _ = repo.check()
+    second, warm, times = repo.check()
+    assert first.code == second.code == 1, first.output  # `extra` is read by no template
+    assert [f["path"] for f in cold["findings"] if f["rule"] == "values-unknown-key"] == ["extra"]
+    assert verdict(warm) == verdict(cold)
+    assert times["results"]["pairs"] == 2
