@@ -483,6 +483,7 @@ class Gate:
             self.config.values.free_form,
             self.config.limits,
             self._shown(split),
+            renderer.profile_values(target, profile),
         ).run(no_effect)
 
     @staticmethod

@@ -173,6 +173,7 @@ class Renderer:
         self._digests: dict[Path, str | None] = {}
         self._random: dict[tuple[str, str], str | None] = {}  # by (target, profile) name
         self._chart_sources: dict[Path, Sources] = {}
+        self._values: dict[tuple[str, str], ProfileValues] = {}
         self._lock = threading.Lock()
         self._home = helm_home()
 
@@ -247,6 +248,17 @@ class Renderer:
 
     # --- randomness -------------------------------------------------------------------
 
+    def profile_values(self, target: Target, profile: Profile) -> ProfileValues:
+        """The profile's values files and `set`, read once for the command: the
+        randomness of a pair and its values analysis both read them."""
+        with self._lock:
+            known = self._values.get((target.name, profile.name))
+        if known is None:
+            known = ProfileValues(profile, self.config.file, self.limits)
+            with self._lock:
+                self._values[(target.name, profile.name)] = known
+        return known
+
     def random_reason(self, target: Target, profile: Profile) -> str | None:
         """Why renderings of the pair may differ each time, or None: gate/randomness.py
         on the chart helm renders, with the profile's values as helm merges them (a
@@ -254,7 +266,7 @@ class Renderer:
         with self._lock:
             if (target.name, profile.name) in self._random:
                 return self._random[(target.name, profile.name)]
-        values = ProfileValues(profile, self.config.file, self.limits)
+        values = self.profile_values(target, profile)
         documents = [source.data for source in values.sources] + [values.set_source.data]
         folder = self.charts.folder(target.chart)
         randomness = reachable_randomness(folder, self.limits, documents)

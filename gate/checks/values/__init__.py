@@ -99,6 +99,7 @@ class ValuesAnalysis:
         free_form: Sequence[str] = (),
         limits: Limits = DEFAULT_LIMITS,
         shown: Callable[[str], str] = str,
+        values: ProfileValues | None = None,
     ):
         """`baseline`: the profile's own fingerprint, or how to make it when it is first
         needed (it may need a second rendering of a random chart, gate/renderings.py).
@@ -106,7 +107,8 @@ class ValuesAnalysis:
         into the file a person opens (gate/sources.py), for what `coverage` names."""
         self.target, self.profile = target, profile
         self.shown = shown
-        self.values = ProfileValues(profile, config_file, limits)
+        # The profile's values as read once for the command (gate/renderings.py), or now.
+        self.values = values or ProfileValues(profile, config_file, limits)
         self.chart = chart
         known, self.reads = knowledge_of(target.chart, chart)
         self.known: Known = known.copy()
