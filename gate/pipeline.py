@@ -85,6 +85,10 @@ __all__ = [  # the stages' names, for the tests and benchmarks that import them 
 
 # The comparison that needs a pair's unstable values masked (gate/renderings.py).
 GOLDEN_FILES = "golden files"
+# The values analysis' own renders: at most this many times the profile's own render,
+# and never less than the floor (seconds).
+VARIANT_TIMEOUT_FACTOR = 10.0
+VARIANT_TIMEOUT_FLOOR = 10.0
 
 Pair = tuple[Target, Profile]
 
@@ -478,7 +482,7 @@ class Gate:
             self.config.file,
             read_chart(folder, self.config.limits),
             functools.partial(_masked_fingerprint, split, masks),
-            self._variant_renderer(renderer, target, masks, jobs),
+            self._variant_renderer(renderer, split, masks, jobs),
             self.config.values.max_renders,
             self.config.values.free_form,
             self.config.limits,
@@ -503,18 +507,31 @@ class Gate:
         return lambda name: relative(sources.file(name))
 
     def _variant_renderer(
-        self, renderer: Renderer, target: Target, masks: _Masks, jobs: int
+        self, renderer: Renderer, split: Split, masks: _Masks, jobs: int
     ) -> RenderProfiles:
         """Renders variants of a profile's values for the values analysis: through the
-        render cache, `jobs` at a time, each seen through the pair's masks."""
+        render cache, `jobs` at a time, each seen through the pair's masks. A variant
+        helm renders byte for byte as the profile itself (a key with no effect: what
+        the analysis looks for) is that rendering, and is not split again: a chart with
+        megabytes of CRDs costs one comparison of texts per variant, not a parse."""
         limits = self.config.limits
+        target = split.rendering.target
+        built = renderer.charts.built(target.chart)
+        baseline = functools.cache(functools.partial(_masked_fingerprint, split, masks))
+        # A variant's values can make a template loop for long (a number marked as
+        # 1,000,000 in `until`): its render gets a few times the profile's own time, and
+        # one that runs out is a failed variant, which the analysis reads as "has an
+        # effect", never as a finding.
+        timeout = max(VARIANT_TIMEOUT_FLOOR, VARIANT_TIMEOUT_FACTOR * split.rendering.seconds)
 
         def one(profile: Profile) -> Rendered:
-            rendering, _, _ = renderer.rendering(target, profile, stage="values")
-            split = split_rendering(rendering, limits, renderer.charts.built(target.chart))
-            if split.failure is not None:
+            rendering, _, _ = renderer.rendering(target, profile, "values", timeout)
+            if rendering.ok and rendering.stream == split.rendering.stream:
+                return (baseline(), rendering.stream)
+            variant = split_rendering(rendering, limits, built)
+            if variant.failure is not None:
                 return (None, rendering.error or "")
-            return (fingerprint(split.objects, masks()), rendering.stream)
+            return (fingerprint(variant.objects, masks()), rendering.stream)
 
         def render(profiles: Sequence[Profile]) -> list[Rendered]:
             masks()  # a second rendering, when one is needed, comes before the variants

@@ -205,19 +205,34 @@ class Renderer:
         named = ["values" if a.removeprefix("--values=") in values else a for a in arguments]
         return render_key(self.helm, named[1:], digest, profile.values, self.limits)
 
-    def _helm(self, target: Target, profile: Profile, folder: Path, stage: str) -> Rendering:
+    def _helm(
+        self,
+        target: Target,
+        profile: Profile,
+        folder: Path,
+        stage: str,
+        timeout: float | None = None,
+    ) -> Rendering:
         self.timings.helm_call(stage)
+        settings = self.config.helm
+        if timeout is not None and timeout < settings.timeout:
+            settings = dataclasses.replace(settings, timeout=timeout)
         rendering = render(
-            self.helm, target, profile, self.config.helm, Path(self._home.name), self.limits, folder
+            self.helm, target, profile, settings, Path(self._home.name), self.limits, folder
         )
         self.timings.add(stage, rendering.seconds)
         return rendering
 
     def rendering(
-        self, target: Target, profile: Profile, stage: str = "render"
+        self,
+        target: Target,
+        profile: Profile,
+        stage: str = "render",
+        timeout: float | None = None,
     ) -> tuple[Rendering, Kept | None, str | None]:
         """One rendering of a pair, from the cache or from helm (then kept in the cache
-        when helm succeeded); what the cache held; the pair's cache key."""
+        when helm succeeded); what the cache held; the pair's cache key. `timeout`
+        shortens helm.timeout for this call."""
         began = time.perf_counter()
         folder = self.charts.folder(target.chart)
         key = self.key(target, profile, folder)
@@ -226,7 +241,7 @@ class Renderer:
             self.timings.cache_hit(stage)
             seconds = time.perf_counter() - began  # a rendering's time, from the cache
             return Rendering(target, profile, kept.stream, None, seconds), kept, key
-        rendering = self._helm(target, profile, folder, stage)
+        rendering = self._helm(target, profile, folder, stage, timeout)
         if rendering.ok and self.cache is not None and key is not None:
             self.cache.put(key, rendering.stream)
         return rendering, None, key
