@@ -27,6 +27,7 @@ from gate.docs import doc_path
 from gate.errors import GateError
 from gate.helm import Helm, find_helm
 from gate.init import write_starter
+from gate.model import Severity
 from gate.normalize import normalize
 from gate.pipeline import Gate, GoldenWrite, Pair, select
 from gate.process import Interrupted, signals_stop_helm
@@ -225,14 +226,19 @@ def _baseline_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[
     )
 
 
-def _fail_on_option(default: str | None = "error") -> Callable[[Any], Any]:
+def _fail_on_option(shown: str = "gate.yaml fail_on, else error") -> Callable[[Any], Any]:
     return click.option(
         "--fail-on",
         type=click.Choice(list(FAIL_ON)),
-        default=default,
-        show_default=default is not None,
+        default=None,
+        show_default=shown,
         help="The lowest severity that fails the gate.",
     )
+
+
+def _fail_level(given: str | None, config: GateConfig) -> Severity:
+    """--fail-on, else gate.yaml's fail_on (which defaults to error)."""
+    return FAIL_ON[given or config.fail_on]
 
 
 def _chosen(
@@ -472,7 +478,7 @@ def check(
     update_golden: bool,
     changed_since: str | None,
     shard: str | None,
-    fail_on: str,
+    fail_on: str | None,
     baseline_file: Path | None,
 ) -> None:
     """Render, run every check, report: the pre-merge gate."""
@@ -490,7 +496,7 @@ def check(
     report = chosen.annotate(report)
     if accepted is not None:
         report = baseline.apply(report, accepted, config, _rules(gate))
-    report = rejudged(report, fail_on=FAIL_ON[fail_on])
+    report = rejudged(report, fail_on=_fail_level(fail_on, config))
     write_reports(report, common, config.fence)
     _say_render_failures(report)
     _say(baseline.lines(report), common.quiet)
@@ -537,13 +543,13 @@ def diff(
     targets: tuple[str, ...],
     changed_since: str | None,
     shard: str | None,
-    fail_on: str,
+    fail_on: str | None,
 ) -> None:
     """Show how today's rendering differs from the golden files."""
     config, gate, helm = common.gate_and_helm()
     chosen = _chosen(common, config, gate, select(config, targets, []), changed_since, shard)
     report = gate.diff(helm(), chosen.pairs, common.jobs)
-    report = rejudged(chosen.annotate(report), fail_on=FAIL_ON[fail_on])
+    report = rejudged(chosen.annotate(report), fail_on=_fail_level(fail_on, config))
     if common.formats_given:
         write_reports(report, common, config.fence)
     else:
@@ -568,14 +574,14 @@ def values(
     no_effect: bool,
     changed_since: str | None,
     shard: str | None,
-    fail_on: str,
+    fail_on: str | None,
 ) -> None:
     """Values analysis alone: keys the chart never reads, keys with no effect."""
     config, gate, helm = common.gate_and_helm()
     chosen = _chosen(common, config, gate, select(config, targets, profiles), changed_since, shard)
     no_effect = no_effect or config.values.no_effect
     report, _ = gate.values(helm(), chosen.pairs, common.jobs, no_effect)
-    report = rejudged(chosen.annotate(report), fail_on=FAIL_ON[fail_on])
+    report = rejudged(chosen.annotate(report), fail_on=_fail_level(fail_on, config))
     write_reports(report, common, config.fence)
     _say_render_failures(report)
     sys.exit(report.exit_code)
@@ -676,13 +682,13 @@ def _read_manifests(files: Sequence[str]) -> list[tuple[str, str]]:
 @click.argument("files", nargs=-1, required=True)
 @command(main)
 def validate(
-    common: Common, files: tuple[str, ...], profile: str, namespace: str, fail_on: str
+    common: Common, files: tuple[str, ...], profile: str, namespace: str, fail_on: str | None
 ) -> None:
     """Schema and policies on plain manifest files, or `-` for stdin (kustomize build,
     helm template)."""
     config, gate = common.gate(optional=True)
     report = gate.validate(_read_manifests(files), profile, namespace)
-    report = rejudged(report, fail_on=FAIL_ON[fail_on])
+    report = rejudged(report, fail_on=_fail_level(fail_on, config))
     write_reports(report, common, config.fence)
     sys.exit(report.exit_code)
 
@@ -692,7 +698,7 @@ def report_group() -> None:
     """Reports already written: combine the JSON reports of shards."""
 
 
-@_fail_on_option(default=None)
+@_fail_on_option(shown="as each shard was judged")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @command(report_group, "merge")
 def report_merge(common: Common, files: tuple[Path, ...], fail_on: str | None) -> None:

@@ -137,6 +137,7 @@ class GateConfig:
     fence: Fence
     limits: Limits = DEFAULT_LIMITS
     cache: CacheSettings | None = None  # None: `.gate-cache` at the root (see cache_settings)
+    fail_on: str = "error"  # the lowest severity that fails the gate; --fail-on wins
 
     @property
     def root(self) -> Path:
@@ -217,6 +218,7 @@ CONFIG_SPEC = {
     "overrides": [OVERRIDE_SPEC],
     "exemptions": [EXEMPTION_SPEC],
     "read_outside": ["str"],
+    "fail_on": "str",
     "limits": dict.fromkeys(LIMIT_KEYS, "int"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -370,6 +372,7 @@ def load_config(path: Path) -> GateConfig:
         fence=fence,
         limits=checker.limits,
         cache=_cache(data, base, checker),
+        fail_on=_fail_on(data, checker),
     )
 
 
@@ -418,6 +421,21 @@ def _golden(data: dict[str, Any], root: Path, checker: _Checker) -> GoldenSettin
         ignore=tuple(section.get("ignore", [])),
         configured="golden" in data,
     )
+
+
+# `fail_on:` in gate.yaml, as `--fail-on` takes it (gate/verdict.py FAIL_ON).
+FAIL_ON_CHOICES = ("error", "warning")
+
+
+def _fail_on(data: dict[str, Any], checker: _Checker) -> str:
+    value = data.get("fail_on", "error")
+    if value not in FAIL_ON_CHOICES:
+        raise checker.fail(
+            ("fail_on",),
+            f"fail_on {value!r} is not one of {', '.join(FAIL_ON_CHOICES)} (the lowest "
+            "severity that fails the gate)",
+        )
+    return str(value)
 
 
 def _cache(data: dict[str, Any], base: Path, checker: _Checker) -> CacheSettings:
