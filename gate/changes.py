@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from gate.checks.policies.loader import builtin_policy_dir
 from gate.checks.policies.model import Policy
+from gate.checks.policies.packs import builtin_policy_dir
 from gate.config import GateConfig, Profile, Target
 from gate.dependencies import declared
 from gate.errors import GateError

@@ -430,9 +430,7 @@ class _Tar:
             key, equals, value = data[space + 1 : end - 1].partition(b"=")
             if not equals:
                 raise self._corrupt("a pax header is damaged")
-            records[key.decode("utf-8", errors="replace")] = value.decode(
-                "utf-8", errors="replace"
-            )
+            records[key.decode("utf-8", errors="replace")] = value.decode("utf-8", errors="replace")
             start = end
         return records
 

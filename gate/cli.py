@@ -21,7 +21,7 @@ from click.shell_completion import get_completion_class
 
 from gate import __version__, baseline
 from gate.checks import CHECK_RULES
-from gate.checks.policies.loader import builtin_policy_dir, load_policies
+from gate.checks.policies.loader import load_policies
 from gate.config import GateConfig, default_config, load_config, with_kube_version
 from gate.docs import doc_path
 from gate.errors import GateError
@@ -623,8 +623,9 @@ def policies(common: Common) -> None:
                 f"gate policies lists in text or json, not {output.format}; "
                 "pick --format text or --format json"
             )
-    loaded = load_policies(config.policies, builtin=config.builtin_policies, limits=config.limits)
-    builtin = builtin_policy_dir().resolve()
+    loaded = load_policies(
+        config.policies, builtin=config.builtin_policies, limits=config.limits, packs=config.packs
+    )
     width = max((len(p.id) for p in loaded), default=0)
     texts = {
         "text": "".join(f"{p.id:<{width}}  {p.severity.value:<7}  {p.title}\n" for p in loaded),
@@ -636,7 +637,8 @@ def policies(common: Common) -> None:
                         "id": p.id,
                         "severity": p.severity.value,
                         "title": p.title,
-                        "builtin": builtin in Path(p.file).resolve().parents,
+                        "builtin": p.pack is not None,
+                        "pack": p.pack,
                         "file": config.fence.relative(p.file),
                         "line": p.line,
                     }

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gate.checks.policies.packs import available_packs
 from gate.checks.policies.paths import compile_path
 from gate.errors import GateError
 from gate.limits import DEFAULT_LIMITS, LIMIT_KEYS, Limits
@@ -138,6 +139,10 @@ class GateConfig:
     limits: Limits = DEFAULT_LIMITS
     cache: CacheSettings | None = None  # None: `.gate-cache` at the root (see cache_settings)
     fail_on: str = "error"  # the lowest severity that fails the gate; --fail-on wins
+    packs: tuple[str, ...] = ()  # opt-in policy packs, names checked against gate's own
+    # "skip": gate's own policies leave helm test hooks alone (helm install never
+    # creates them); "check": they check them like any workload
+    helm_tests: str = "skip"
 
     @property
     def root(self) -> Path:
@@ -210,6 +215,8 @@ CONFIG_SPEC = {
     },
     "policies": ["str"],
     "builtin_policies": "bool",
+    "packs": ["str"],
+    "helm_tests": "str",
     "golden": {"dir": "str", "ignore": ["str"]},
     "cache": {"dir": "str", "max_mb": "int"},
     "targets": [TARGET_SPEC],
@@ -373,6 +380,8 @@ def load_config(path: Path) -> GateConfig:
         limits=checker.limits,
         cache=_cache(data, base, checker),
         fail_on=_fail_on(data, checker),
+        packs=_packs(data.get("packs", []), checker),
+        helm_tests=_choice(data, "helm_tests", HELM_TESTS_CHOICES, checker, HELM_TESTS_HINT),
     )
 
 
@@ -436,6 +445,37 @@ def _fail_on(data: dict[str, Any], checker: _Checker) -> str:
             "severity that fails the gate)",
         )
     return str(value)
+
+
+HELM_TESTS_CHOICES = ("skip", "check")
+HELM_TESTS_HINT = (
+    "skip: gate's own policies leave helm test hooks alone; check: they check them too"
+)
+
+
+def _choice(
+    data: dict[str, Any], key: str, choices: tuple[str, ...], checker: _Checker, hint: str
+) -> str:
+    value = data.get(key, choices[0])
+    if value not in choices:
+        raise checker.fail(
+            (key,),
+            f"{key} {value!r} is not one of {', '.join(choices)}"
+            f"{did_you_mean(str(value), choices)} ({hint})",
+        )
+    return str(value)
+
+
+def _packs(names: list[str], checker: _Checker) -> tuple[str, ...]:
+    known = available_packs()
+    for i, name in enumerate(names):
+        if name not in known:
+            raise checker.fail(
+                ("packs", i),
+                f"there is no policy pack {name!r}{did_you_mean(name, known)}; gate ships "
+                f"{', '.join(known) or 'none'} (see docs/policies.md#packs)",
+            )
+    return tuple(dict.fromkeys(names))
 
 
 def _cache(data: dict[str, Any], base: Path, checker: _Checker) -> CacheSettings:

@@ -37,8 +37,7 @@ _OBJECT = re.compile(r"^# Object: (.+)$", re.MULTILINE)
 _SEPARATOR = "\n---\n"
 _STAGING = ".gate-staging-"
 _FOLDER = (
-    "a folder stands where this golden file belongs; remove it and run `gate golden update` "
-    "again"
+    "a folder stands where this golden file belongs; remove it and run `gate golden update` again"
 )
 
 
@@ -193,8 +192,7 @@ def write_all(directory: Path, files: Sequence[tuple[Path, str]], fence: Fence) 
         raise
     except OSError as exc:
         raise GateError(
-            f"golden files cannot be written ({exc.strerror or exc}); no golden file was "
-            "changed",
+            f"golden files cannot be written ({exc.strerror or exc}); no golden file was changed",
             exc.filename or directory,
         ) from None
     finally:

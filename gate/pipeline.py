@@ -32,6 +32,7 @@ from gate.checks.policies.engine import check_policies
 from gate.checks.policies.loader import load_policies
 from gate.checks.policies.model import Policy
 from gate.checks.policies.paths import Concrete
+from gate.checks.policies.scope import helm_test_hook, skips_helm_tests
 from gate.checks.schema import SchemaCheck
 from gate.checks.schema.kubernetes import builtin_kinds
 from gate.checks.values import (
@@ -129,19 +130,23 @@ class GoldenWrite:
 
 
 def run_line(
-    split: Split, coverage: Mapping[tuple[str, str], ValuesCoverage | None] | None = None
+    split: Split,
+    coverage: Mapping[tuple[str, str], ValuesCoverage | None] | None = None,
+    skipped: Callable[[Sequence[RenderedObject]], int] | None = None,
 ) -> RunLine:
     rendering = split.rendering
     target, profile = rendering.target.name, rendering.profile.name
     values = (coverage or {}).get((target, profile))
     rendered = split.failure is None
-    return RunLine(target, profile, len(split.objects), rendered, values, seconds=rendering.seconds)
-
-
-def run_lines(splits: Sequence[Split], analyses: Sequence[Analysis]) -> list[RunLine]:
-    """The run lines, each with the values coverage of its pair when the analysis ran."""
-    coverage = {(a.target, a.profile): a.coverage for a in analyses}
-    return [run_line(split, coverage) for split in splits]
+    return RunLine(
+        target,
+        profile,
+        len(split.objects),
+        rendered,
+        values,
+        seconds=rendering.seconds,
+        skipped=skipped(split.objects) if skipped else 0,
+    )
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,12 @@ class Gate:
     ) -> Gate:
         allow_nesting(config.limits.yaml_depth)
         policies = tuple(
-            load_policies(config.policies, builtin=config.builtin_policies, limits=config.limits)
+            load_policies(
+                config.policies,
+                builtin=config.builtin_policies,
+                limits=config.limits,
+                packs=config.packs,
+            )
         )
         known = [p.id for p in policies] + list(CHECK_RULES)
         check_exemption_rules(config.exemptions, known, config.file)
@@ -183,7 +193,8 @@ class Gate:
         extra = tuple(v for v in served if v not in config.helm.api_versions)
         helm = dataclasses.replace(config.helm, api_versions=(*config.helm.api_versions, *extra))
         config = dataclasses.replace(config, helm=helm)
-        tuning = Tuning(config.overrides, known, config.file)
+        off = [p.id for p in policies if not p.enabled]
+        tuning = Tuning(config.overrides, known, config.file, off_by_default=off)
         return cls(config, policies, tuning, schema, cache_enabled, timings or Timings())
 
     def charts(self, helm: Helm) -> Charts:
@@ -296,6 +307,28 @@ class Gate:
                 digests.put(path, text, _digests(split))
         return writes
 
+    def run_lines(
+        self, splits: Sequence[Split], analyses: Sequence[Analysis] = ()
+    ) -> list[RunLine]:
+        """The run lines, each with the values coverage of its pair when the analysis ran
+        and the objects gate's own policies skipped."""
+        coverage = {(a.target, a.profile): a.coverage for a in analyses}
+        return [run_line(split, coverage, self.skipped_objects) for split in splits]
+
+    def skipped_objects(self, objects: Sequence[RenderedObject]) -> int:
+        """How many of `objects` gate's own policies leave alone (helm test hooks, unless
+        gate.yaml says `helm_tests: check`): the reports say so, nothing disappears."""
+        if self.config.helm_tests != "skip" or not any(p.pack for p in self.policies):
+            return 0
+        return sum(1 for obj in objects if helm_test_hook(obj))
+
+    def skips(self, policy: Policy, obj: RenderedObject) -> bool:
+        """Whether `policy` does not run on `obj`: off there (`enabled: false` and no
+        override turning it on), or gate's own and `obj` a skipped helm test hook."""
+        if not self.tuning.enabled(policy.id, obj.target, obj.profile):
+            return True
+        return self.config.helm_tests == "skip" and skips_helm_tests(policy, obj)
+
     def check_objects(self, objects: Sequence[RenderedObject], locate: Locate) -> list[Finding]:
         """Schema and policy findings for the objects of one rendering."""
         tuning = self.tuning
@@ -309,6 +342,7 @@ class Gate:
                     policy.id, policy.params, obj.target, obj.profile
                 ),
                 locate=locate,
+                skips=self.skips,
             )
         return findings
 
@@ -400,9 +434,7 @@ class Gate:
                         analysis = self._analysis(renderer, split, jobs, no_effect)
                 return _Checked(findings, drift, analysis)
 
-            done = renderer.run(
-                pairs, jobs, checked, GOLDEN_FILES if compared else None, on_done
-            )
+            done = renderer.run(pairs, jobs, checked, GOLDEN_FILES if compared else None, on_done)
             splits = [d.split for d in done]
             findings = [s.failure for s in splits if s.failure is not None]
             for pair in done:
@@ -419,7 +451,7 @@ class Gate:
         elif self.golden_active:
             findings += [f for pair in done for f in pair.result.drift] + self.golden_stale()
         # The values coverage is `gate values`' to show; a check reports its findings only.
-        runs = run_lines(splits, ())
+        runs = self.run_lines(splits)
         if results is not None and key is not None:
             text = result_cache.encode(findings, runs)
             if text is not None:
@@ -549,7 +581,7 @@ class Gate:
             findings = [s.failure for s in splits if s.failure is not None]
             found, analyses = self.values_findings(renderer, splits, jobs, no_effect)
         label = f"{helm.version} ({helm.path})"
-        return self.finish(findings + found, run_lines(splits, analyses), label), analyses
+        return self.finish(findings + found, self.run_lines(splits, analyses), label), analyses
 
     def diff(self, helm: Helm, pairs: Sequence[Pair], jobs: int) -> Report:
         """Only the golden comparison: what `gate diff` shows."""
@@ -557,7 +589,7 @@ class Gate:
         findings = [s.failure for s in splits if s.failure is not None]
         with self.timings.stage("golden"):
             findings += self.golden_findings(splits)
-        return self.finish(findings, [run_line(s) for s in splits], f"{helm.version} ({helm.path})")
+        return self.finish(findings, self.run_lines(splits), f"{helm.version} ({helm.path})")
 
     def validate(
         self, manifests: Sequence[tuple[str, str]], profile: str, namespace: str
@@ -577,7 +609,9 @@ class Gate:
                 runs.append(RunLine(label, profile, 0, False))
                 continue
             self.timings.add("split", time.perf_counter() - began, len(objects))
-            runs.append(RunLine(label, profile, len(objects), True))
+            runs.append(
+                RunLine(label, profile, len(objects), True, skipped=self.skipped_objects(objects))
+            )
             findings += self.check_objects(
                 objects,
                 lambda obj, path, text=text: (  # type: ignore[misc]

@@ -13,8 +13,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from gate.checks import CHECK_RULES
-from gate.checks.policies.loader import builtin_policy_dir
 from gate.checks.policies.model import Policy
+from gate.checks.policies.packs import builtin_policy_dir
 from gate.model import Category, RuleDoc
 from gate.repository import Fence
 

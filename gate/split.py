@@ -186,8 +186,7 @@ def _parse(chunk: _Chunk, limits: Limits) -> dict[str, Any] | None:
             else "fix the template's indentation or quoting"
         )
         raise SplitError(
-            f"the document rendered from {_where(chunk)} is not valid YAML ({problem}); "
-            f"{advice}",
+            f"the document rendered from {_where(chunk)} is not valid YAML ({problem}); {advice}",
             chunk.source,
             chunk.start_line + (mark.line if mark else 0),
         ) from None

@@ -46,6 +46,7 @@ def build_report(
             errors=errors,
             warnings=warnings,
             drift=drift,
+            skipped=sum(run.skipped for run in runs),
         ),
         findings=ordered,
         runs=tuple(runs),

@@ -13,8 +13,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gate.checks.policies.loader import builtin_policy_dir, load_policies
+from gate.checks.policies.loader import load_policies
 from gate.checks.policies.model import Policy
+from gate.checks.policies.packs import builtin_policy_dir
 from gate.normalize import dump_body
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "builtin-policies.md"

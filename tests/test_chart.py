@@ -95,10 +95,13 @@ def wide_characters() -> bytes:
     Python then holds every character of the text in 4 bytes, 400 MiB in all."""
     emoji = "\N{GRINNING FACE}".encode()
     rest = gzip.compress(bytes(4 * MiB - len(emoji)), 9)
-    return b"".join(
-        gzip.compress(header(f"sub/templates/w{n}.yaml", 4 * MiB) + emoji) + rest
-        for n in range(25)
-    ) + END
+    return (
+        b"".join(
+            gzip.compress(header(f"sub/templates/w{n}.yaml", 4 * MiB) + emoji) + rest
+            for n in range(25)
+        )
+        + END
+    )
 
 
 def thousands_of_members() -> bytes:

@@ -171,6 +171,7 @@ def test_incident_fails_with_exit_1(incident: tuple[Run, dict[str, Any]]) -> Non
         "errors",
         "warnings",
         "drift",
+        "skipped",
     }
     assert report["summary"]["targets"] == 1
     assert report["summary"]["profiles"] == 1
@@ -408,8 +409,7 @@ def test_policy_with_unknown_operator(helm_path: str, tmp_path: Path) -> None:
 def broken_chart_run(helm_path: str, tmp_path: Path) -> tuple[Run, dict[str, Any]]:
     write(
         tmp_path / "gate.yaml",
-        f"{READ_REPO}targets:\n  - name: broken\n"
-        f"    chart: {FIXTURE_CHARTS / 'broken-template'}\n",
+        f"{READ_REPO}targets:\n  - name: broken\n    chart: {FIXTURE_CHARTS / 'broken-template'}\n",
     )
     out = tmp_path / "report.json"
     run = gate(
@@ -449,8 +449,7 @@ def test_template_syntax_error_points_at_the_unclosed_action(
 def test_render_of_broken_template(helm_path: str, tmp_path: Path) -> None:
     write(
         tmp_path / "gate.yaml",
-        f"{READ_REPO}targets:\n  - name: broken\n"
-        f"    chart: {FIXTURE_CHARTS / 'broken-template'}\n",
+        f"{READ_REPO}targets:\n  - name: broken\n    chart: {FIXTURE_CHARTS / 'broken-template'}\n",
     )
     run = gate("render", "broken", "--helm", helm_path, cwd=tmp_path)
 

@@ -225,9 +225,7 @@ def reason_everywhere(reports: dict[str, str], reason: str) -> None:
     (error,) = ET.fromstring(reports["junit"]).iter("error")
     assert reason in error.get("message", "")
     # a GitHub annotation keeps it on its own workflow command
-    (annotation,) = [
-        line for line in reports["github"].splitlines() if line.startswith("::error")
-    ]
+    (annotation,) = [line for line in reports["github"].splitlines() if line.startswith("::error")]
     assert reason in annotation
 
 

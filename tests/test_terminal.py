@@ -242,6 +242,7 @@ def test_policies_as_json_into_a_file_and_text_on_stdout(tmp_path: Path) -> None
             "severity": "warning",
             "title": "every object has a team label",
             "builtin": False,
+            "pack": None,
             "file": "mine.yaml",
             "line": 1,
         }

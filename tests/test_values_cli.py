@@ -506,9 +506,7 @@ def test_keys_read_through_real_chart_idioms(helm_path: str, tmp_path: Path) -> 
     """Issue 11: each way real charts read values (parenthesised chains, get, hasKey,
     index, dig, variables, dicts handed to named templates, with, range, tpl) makes the
     keys it reads known, and a typo beside each is still reported, with the key meant."""
-    path = config(
-        tmp_path, {"read": ["values-read.yaml"], "typos": ["values-typos.yaml"]}, IDIOMS
-    )
+    path = config(tmp_path, {"read": ["values-read.yaml"], "typos": ["values-typos.yaml"]}, IDIOMS)
     code, document = values_json(path, helm_path)
     found = rule(document, "values-unknown-key")
     assert [f["path"] for f in found if f["profile"] == "read"] == []
@@ -539,8 +537,7 @@ def test_the_official_backstage_idiom_does_not_blind_the_analysis(
     misnested = write(
         tmp_path,
         "values.yaml",
-        "backstage:\n"
-        + "".join(f"  {key}:\n    a: 1\n" for key in ["image", *MISNESTED]),
+        "backstage:\n" + "".join(f"  {key}:\n    a: 1\n" for key in ["image", *MISNESTED]),
     )
     code, document = values_json(config(tmp_path, {"prod": [misnested.name]}), helm_path)
     found = {f["path"]: f["suggestion"] for f in rule(document, "values-unknown-key")}

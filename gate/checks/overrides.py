@@ -66,11 +66,19 @@ def check_override_params(
 class Tuning:
     """Per target and profile: a policy's parameters, a rule's severity, on or off."""
 
-    def __init__(self, overrides: Sequence[Override], known_rules: Iterable[str], config: Path):
+    def __init__(
+        self,
+        overrides: Sequence[Override],
+        known_rules: Iterable[str],
+        config: Path,
+        off_by_default: Iterable[str] = (),
+    ):
         known = set(known_rules)
         for override in overrides:
             _unknown_rule("overrides", override.rule, known, config, override.line)
         self.overrides = tuple(overrides)
+        # Policies that say `enabled: false`: on only where an override enables them.
+        self.off_by_default = frozenset(off_by_default)
 
     def _applying(self, rule: str, target: str, profile: str) -> Iterable[Override]:
         return (
@@ -80,6 +88,14 @@ class Tuning:
             and fnmatchcase(target, o.target)
             and fnmatchcase(profile, o.profile)
         )
+
+    def enabled(self, rule: str, target: str, profile: str) -> bool:
+        """Whether the rule runs for this target and profile at all."""
+        enabled = rule not in self.off_by_default
+        for override in self._applying(rule, target, profile):
+            if override.enabled is not None:
+                enabled = override.enabled
+        return enabled
 
     def params(
         self, rule: str, defaults: Iterable[tuple[str, Any]], target: str, profile: str
@@ -94,7 +110,7 @@ class Tuning:
 
         Every matching override applies in order, so a later, narrower one can
         switch a rule back on (`enabled: true`) or change its severity again."""
-        enabled = True
+        enabled = finding.rule not in self.off_by_default
         for override in self._applying(finding.rule, finding.target, finding.profile):
             if override.enabled is not None:
                 enabled = override.enabled

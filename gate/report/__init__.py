@@ -26,6 +26,7 @@ class Summary:
     errors: int
     warnings: int
     drift: int
+    skipped: int = 0  # objects gate's own policies left alone (helm test hooks)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class RunLine:
     values: ValuesCoverage | None = None  # when the values analysis ran
     picked: str | None = None  # --changed-since: why this pair was checked
     seconds: float = 0.0  # helm's time for this rendering (JUnit's suite time)
+    skipped: int = 0  # helm test hooks gate's own policies left alone (docs/policies.md)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,8 @@ def run_dict(run: RunLine) -> dict[str, Any]:
         }
     if run.picked is not None:
         data["picked"] = run.picked
+    if run.skipped:
+        data["skipped"] = run.skipped
     return data
 
 
@@ -100,6 +102,7 @@ def format_report(report: Report, style: Style) -> str:
             "errors": summary.errors,
             "warnings": summary.warnings,
             "drift": summary.drift,
+            "skipped": summary.skipped,
         },
         "findings": [finding_dict(f) for f in report.findings],
         "runs": [run_dict(run) for run in report.runs],

@@ -128,6 +128,7 @@ def _run(data: Any, where: str) -> RunLine:
         _get(data, "rendered", bool, where),
         values,
         _optional(data, "picked", str, where),
+        skipped=_optional(data, "skipped", int, where) or 0,
     )
 
 

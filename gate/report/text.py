@@ -128,9 +128,23 @@ def verdict(report: Report, style: Style) -> str:
     return f"gate {word}: {counts} ({scope})"
 
 
+def skipped_line(report: Report) -> str:
+    """The one line that says which objects gate's own policies left alone; "" when none."""
+    count = report.summary.skipped
+    if not count:
+        return ""
+    return (
+        f"skipped: {plural(count, 'helm test hook')} (helm.sh/hook: test) left alone by "
+        "gate's own policies, since `helm install` never creates them; `helm_tests: check` "
+        "in gate.yaml checks them too"
+    )
+
+
 def format_report(report: Report, style: Style) -> str:
     out = [line for _, lines in blocks(report, style) for line in lines]
     if out:
         out.append("")
+    if skipped_line(report) and not style.quiet:
+        out.append(skipped_line(report))
     out.append(verdict(report, style))
     return "\n".join(out) + "\n"

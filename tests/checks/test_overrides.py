@@ -347,3 +347,15 @@ def test_a_later_override_switches_a_rule_back_on() -> None:
     )
     assert tuning.adjust(finding) == finding
     assert tuning.adjust(dataclasses.replace(finding, profile="dev")) is None
+
+
+def test_a_policy_off_by_default_runs_only_where_an_override_enables_it() -> None:
+    rule = "startup-probe-initial-delay"
+    t = Tuning(
+        [Override(rule, profile="prod*", enabled=True)], KNOWN, CONFIG, off_by_default=[rule]
+    )
+    assert t.enabled(rule, "backstage", "prod-eu")
+    assert not t.enabled(rule, "backstage", "dev")
+    assert t.adjust(finding(rule, profile="dev")) is None
+    assert t.adjust(finding(rule, profile="prod")) is not None
+    assert t.enabled("resource-requests", "backstage", "dev")  # others stay on

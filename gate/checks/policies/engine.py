@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import re
 import string
@@ -45,6 +46,7 @@ class Outcome:
     symbol: str = ""
     reason: str = ""
     negated: bool = False
+    message: str | None = None  # the failing test's own message, when it has one
 
 
 class _Stuck(Exception):
@@ -86,7 +88,7 @@ def evaluate(condition: Condition, item: Item, params: Mapping[str, Any]) -> Out
         assert first is not None
         return first
     inner = evaluate(condition.child, item, params)
-    return Outcome(
+    return Outcome(  # a test's own message describes its failing, not its holding
         not inner.holds,
         inner.path,
         inner.actual,
@@ -128,7 +130,7 @@ def _leaf(leaf: Leaf, item: Item, params: Mapping[str, Any]) -> Outcome:
             continue
         outcome = _test(test, matches, expected, outcome.path)
         if not outcome.holds:
-            return outcome
+            return dataclasses.replace(outcome, message=leaf.message) if leaf.message else outcome
     return outcome
 
 
@@ -276,6 +278,28 @@ def default_message(outcome: Outcome) -> str:
     return f"{where} is {show(outcome.actual)}, needs {outcome.symbol} {show(outcome.expected)}"
 
 
+CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContainers"})
+
+
+def container_name(path: Concrete, root: Any) -> Any:
+    """The name of the (init or ephemeral) container the path runs through, the innermost
+    one; MISSING (read `unset`) when it runs through none or the container has no name."""
+    node, name = root, MISSING
+    for index, step in enumerate(path):
+        following = path[index + 1] if index + 1 < len(path) else None
+        if isinstance(node, dict) and isinstance(step, str):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int) and -len(node) <= step < len(node):
+            node = node[step]
+        else:
+            break
+        if step in CONTAINER_LISTS and isinstance(following, int) and isinstance(node, list):
+            item = node[following] if -len(node) <= following < len(node) else None
+            found = item.get("name") if isinstance(item, dict) else None
+            name = found if isinstance(found, str) else MISSING
+    return name
+
+
 def message(
     policy: Policy,
     obj: RenderedObject,
@@ -283,12 +307,15 @@ def message(
     outcome: Outcome,
     params: Mapping[str, Any],
 ) -> str:
-    if policy.message is None:
+    template = outcome.message or policy.message
+    if template is None:
         return default_message(outcome)
     context = {
         "actual": show(outcome.actual) if outcome.actual is MISSING else outcome.actual,
         "expected": outcome.expected if outcome.expected is not MISSING else "",
         "path": format_path(outcome.path),
+        "named_path": format_path(outcome.path, obj.body),
+        "container": container_name(outcome.path, obj.body),
         "item": item.value if item is not None else {},
         "object": obj.short_identity,
         "kind": obj.kind,
@@ -298,9 +325,9 @@ def message(
         "reason": outcome.reason,
     }
     try:
-        text = _FORMATTER.vformat(policy.message, (), context)
+        text = _FORMATTER.vformat(template, (), context)
     except (ValueError, IndexError, KeyError, TypeError):  # a format spec the value refuses
-        text = policy.message
+        text = template
     if outcome.reason and outcome.reason not in text:
         text += f" ({outcome.reason})"
     return text
@@ -354,12 +381,15 @@ def check_policies(
     objects: Iterable[RenderedObject],
     params_for: ParamsFor | None = None,
     locate: Locate | None = None,
+    skips: Callable[[Policy, RenderedObject], bool] | None = None,
 ) -> list[Finding]:
+    """The findings of `policies` on the objects of one rendering; `skips` says where a
+    policy does not run (switched off there, or a helm test hook gate's own leave alone)."""
     findings: list[Finding] = []
     objects = list(objects)
     for policy in policies:
         for obj in objects:
-            if not policy.match.selects(obj):
+            if not policy.match.selects(obj) or (skips is not None and skips(policy, obj)):
                 continue
             params = params_for(policy, obj) if params_for else dict(policy.params)
             for item, outcome in violations(policy, obj, params):

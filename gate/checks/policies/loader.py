@@ -6,6 +6,7 @@ policy id and the field, with a did-you-mean where one fits.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +27,7 @@ from gate.checks.policies.model import (
     Test,
 )
 from gate.checks.policies.operators import OPERATORS
+from gate.checks.policies.packs import BUILTIN, builtin_policy_dir, pack_closure, packs_dir
 from gate.checks.policies.paths import PolicyPath, compile_path
 from gate.config import did_you_mean, dotted
 from gate.errors import GateError
@@ -47,10 +49,11 @@ POLICY_KEYS = (
     "assert",
     "message",
     "examples",
+    "enabled",
 )
 MATCH_KEYS = ("kinds", "apiVersions", "names", "namespaces", "labels", "targets", "profiles")
 COMBINATORS = ("all", "any", "not")
-LEAF_KEYS = ("path", "default", "decode")
+LEAF_KEYS = ("path", "default", "decode", "message")
 PARSERS = ("yaml", "json")
 DECODERS = ("base64",)
 # Words people reach for first; the did-you-mean names the operator they meant.
@@ -82,13 +85,6 @@ OPERATOR_HINTS = {
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
-def builtin_policy_dir() -> Path:
-    """The built-in pack: inside an installed wheel, or the repository's policies/."""
-    package = Path(__file__).resolve().parents[2]
-    bundled = package / "_builtin_policies"
-    return bundled if bundled.is_dir() else package.parent / "policies"
-
-
 def policy_files(paths: Iterable[Path]) -> list[Path]:
     """Files as given; folders contribute their *.yaml/*.yml files (not subfolders)."""
     files: list[Path] = []
@@ -103,15 +99,30 @@ def policy_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def load_policies(
-    paths: Iterable[Path], builtin: bool = True, limits: Limits = DEFAULT_LIMITS
+    paths: Iterable[Path],
+    builtin: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
+    packs: Iterable[str] = (),
 ) -> list[Policy]:
-    """Every policy of the built-in pack (unless disabled) and of `paths`."""
-    sources = ([builtin_policy_dir()] if builtin else []) + list(paths)
+    """Every policy of the built-in pack (unless disabled), of the opt-in `packs` (names
+    gate.yaml validated) and of `paths`."""
+    sources: list[tuple[Path, str | None]] = [(builtin_policy_dir(), BUILTIN)] if builtin else []
+    sources += [(packs_dir() / name, name) for name in pack_closure(tuple(packs))]
+    sources += [(path, None) for path in paths]
     policies: list[Policy] = []
     seen: dict[str, Policy] = {}
-    for file in policy_files(sources):
+    for source, pack in sources:
+        policies += _read_files(policy_files([source]), pack, limits, seen)
+    return policies
+
+
+def _read_files(
+    files: Iterable[Path], pack: str | None, limits: Limits, seen: dict[str, Policy]
+) -> list[Policy]:
+    policies: list[Policy] = []
+    for file in files:
         for doc in load_located_all(file, "policy file", limits=limits):
-            policy = _Reader(doc).policy()
+            policy = dataclasses.replace(_Reader(doc).policy(), pack=pack)
             if policy.id in seen:
                 first = seen[policy.id]
                 raise GateError(
@@ -169,6 +180,7 @@ class _Reader:
             message=self._text(data, "message", default=None),
             description=self._text(data, "description", default=""),
             examples=self._examples(data.get("examples")),
+            enabled=self._flag(data, "enabled", default=True),
             file=self.doc.file,
             line=self.doc.line_of(()),
         )
@@ -187,6 +199,12 @@ class _Reader:
         value = data.get(key, default)
         if value is not default and not isinstance(value, str):
             raise self.fail((key,), "must be a string")
+        return value
+
+    def _flag(self, data: dict[str, Any], key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail((key,), "must be true or false")
         return value
 
     def _severity(self, value: Any) -> Severity:
@@ -265,7 +283,16 @@ class _Reader:
         decode = data.get("decode")
         if decode is not None and decode not in DECODERS:
             raise self.fail((*where, "decode"), f"{decode!r} is not one of {', '.join(DECODERS)}")
-        return Leaf(path=path, tests=tests, default=data.get("default", MISSING), decode=decode)
+        text = data.get("message")
+        if text is not None and not isinstance(text, str):
+            raise self.fail((*where, "message"), "must be a string")
+        return Leaf(
+            path=path,
+            tests=tests,
+            default=data.get("default", MISSING),
+            decode=decode,
+            message=text,
+        )
 
     def _combinator(
         self, name: str, value: Any, where: PathKey, params: dict[str, Any]

@@ -51,6 +51,9 @@ class Leaf:
     tests: tuple[Test, ...]
     default: Any = MISSING  # the value Kubernetes assumes when the path is unset
     decode: str | None = None  # "base64": test the decoded text (a Secret's data)
+    # The finding's message when this test is the one that fails: a policy whose tests
+    # fail for different reasons says each ("has no startupProbe" / "is 2, needs >= 120").
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,12 @@ class Policy:
     message: str | None = None
     description: str = ""
     examples: tuple[Example, ...] = ()
+    # false: off unless a gate.yaml override enables it for the targets and profiles it
+    # names (a pack's "in production" rules: more than one replica, a disruption budget)
+    enabled: bool = True
+    # Where gate got it: "built-in", an opt-in pack's name, or None for the repository's
+    # own files. gate's own policies skip helm test hooks (gate/checks/policies/scope.py).
+    pack: str | None = None
     file: str = ""
     line: int | None = None
 

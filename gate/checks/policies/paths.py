@@ -60,6 +60,7 @@ from gate.regexes import Regex, compile_regex
 
 Concrete = tuple[str | int, ...]
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,253}$")  # a Kubernetes name, shown as written
 
 # A location while walking: (parent location, key), None for the start. Linked rather
 # than a tuple per node, so walking N nodes costs O(N) however deep they are; the
@@ -467,12 +468,19 @@ def compile_path(text: str) -> PolicyPath:
     return PolicyPath(stripped, *_program(expression))
 
 
-def format_path(path: Concrete) -> str:
-    out = ""
+def format_path(path: Concrete, root: Any = None) -> str:
+    """`spec.template.spec.containers[0].image`; with the object's `root`, each list item
+    that has a name is written by it, `containers[name=web].image`, as a person reads it."""
+    out, node = "", root
     for part in path:
         if isinstance(part, int) and not isinstance(part, bool):
-            out += f"[{part}]"
-        elif isinstance(part, str) and _IDENTIFIER.match(part):
+            item = node[part] if isinstance(node, list) and -len(node) <= part < len(node) else None
+            name = item.get("name") if isinstance(item, dict) else None
+            out += f"[name={name}]" if isinstance(name, str) and _NAME.match(name) else f"[{part}]"
+            node = item
+            continue
+        node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(part, str) and _IDENTIFIER.match(part):
             out += f".{part}" if out else part
         else:
             out += f"[{part!r}]"

@@ -543,10 +543,7 @@ class Suggester:
         real charts, a deeper parent that happens to hold the same key was wrong there),
         then the key one level deeper or shallower, then a close spelling."""
         return (
-            self._near(path)
-            or self._deeper(path)
-            or self._shallower(path)
-            or self._respelled(path)
+            self._near(path) or self._deeper(path) or self._shallower(path) or self._respelled(path)
         )
 
     def elsewhere(self, path: ValuesPath, free_depth: int) -> str | None:

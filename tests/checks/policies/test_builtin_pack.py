@@ -346,3 +346,92 @@ def test_pack_applies_to_every_profile_and_target(profile: str) -> None:
     body = deployment(pod_spec(container(name="web")))
     obj = dataclasses.replace(rendered(body), profile=profile, target="any-target")
     assert {f.rule for f in check_policies(PACK, [obj])} == {"startup-probe-initial-delay"}
+
+
+# --- messages that say what is wrong, and the peers' cases (issue 14) -----------------------
+
+
+def test_a_missing_startup_probe_is_said_so() -> None:
+    (finding,) = of("startup-probe-initial-delay", deployment(pod_spec(container(name="web"))))
+    assert finding.message.startswith("container web has no startupProbe; add one")
+    assert "initialDelaySeconds >= 120" in finding.message
+
+
+@pytest.mark.parametrize(("probe", "shown"), [({"initialDelaySeconds": 2}, "2"), ({}, "0")])
+def test_a_low_startup_delay_says_is_and_needs(probe: dict[str, Any], shown: str) -> None:
+    body = deployment(pod_spec(container(name="web", probe={"tcpSocket": {"port": 1}, **probe})))
+    (finding,) = of("startup-probe-initial-delay", body)
+    assert finding.message == (
+        f"container web: startupProbe.initialDelaySeconds is {shown}, needs >= 120"
+    )
+
+
+@pytest.mark.parametrize(
+    ("resources", "field"),
+    [
+        ({"requests": {"cpu": 0, "memory": "128Mi"}}, "cpu"),
+        ({"requests": {"cpu": "0m", "memory": "128Mi"}}, "cpu"),
+        ({"requests": {"cpu": "100m", "memory": "0Mi"}}, "memory"),
+        # A limit fills a missing request, not one set to zero.
+        ({"requests": {"cpu": "0"}, "limits": {"cpu": "1", "memory": "1Gi"}}, "cpu"),
+        ({"limits": {"cpu": "0", "memory": "1Gi"}}, "cpu"),
+    ],
+)
+def test_a_zero_request_is_no_request(resources: dict[str, Any], field: str) -> None:
+    body = deployment(pod_spec(container(name="web", probe=GOOD_PROBE, resources=resources)))
+    (finding,) = of("resource-requests", body)
+    assert finding.message.startswith(f"container web: resources.requests.{field} is ")
+    assert "above zero" in finding.message
+
+
+def test_no_resources_at_all_is_one_finding_naming_both() -> None:
+    body = deployment(pod_spec(container(name="web", probe=GOOD_PROBE, resources={})))
+    (finding,) = of("resource-requests", body)
+    assert finding.message == (
+        "container web requests no resources; set resources.requests.cpu and "
+        "resources.requests.memory above zero"
+    )
+
+
+@pytest.mark.parametrize(
+    ("image", "floats", "pinned"),
+    [
+        ("nginx:latest@" + DIGEST, False, True),  # the digest decides what runs
+        ("nginx:latest@sha256:123456", True, False),  # not a digest: the tag is latest
+        ("nginx@sha256:123456", True, False),  # no tag, no digest
+        ("nginx:1.27@sha256:123456", False, False),  # a tag, a fake digest
+        ("registry:5000/nginx:1.27", False, False),
+        ("registry:5000/nginx", True, False),
+    ],
+)
+def test_image_tag_and_digest_agree(image: str, floats: bool, pinned: bool) -> None:
+    body = deployment(pod_spec(container(name="web", image=image, probe=GOOD_PROBE)))
+    found = rules(body)
+    assert ("image-tag-not-latest" in found) is floats
+    assert ("image-digest-pinned" in found) is not pinned
+
+
+def test_every_container_message_names_the_container() -> None:
+    body = deployment(
+        pod_spec(
+            container(
+                name="sidecar",
+                image="nginx:latest",
+                resources={},
+                env=[{"name": "TOKEN", "value": "changeme"}],
+            ),
+        )
+    )
+    messages = {f.rule: f.message for f in findings(body)}
+    assert set(messages) == {
+        "image-digest-pinned",
+        "image-tag-not-latest",
+        "resource-requests",
+        "startup-probe-initial-delay",
+        "placeholder-secret",
+    }
+    for rule, text in messages.items():
+        assert "sidecar" in text, (rule, text)
+    assert messages["placeholder-secret"].startswith(
+        "spec.template.spec.containers[name=sidecar].env[name=TOKEN].value is the placeholder"
+    )

@@ -782,3 +782,74 @@ def test_params_for_value_unusable_by_the_operator_does_not_crash(
     except GateError:
         return
     assert [f.rule for f in findings] == ["tuned"]
+
+
+# --- a test's own message, {container}, {named_path} (issue 14) ------------------------------
+
+
+def test_the_failing_test_gives_its_own_message(load: LoadPolicy) -> None:
+    policy = load(
+        """
+        id: probe
+        each: "spec.template.spec.containers[*]"
+        assert:
+          all:
+            - {path: startupProbe, exists: true, message: "container {container} has no probe"}
+            - {path: startupProbe.initialDelaySeconds, default: 0, gte: 10}
+        message: "container {container}: delay is {actual}, needs >= {expected}"
+        """
+    )
+    absent = deployment({"name": "web"})
+    low = deployment({"name": "web", "startupProbe": {"initialDelaySeconds": 3}})
+    assert [f.message for f in run(policy, absent)] == ["container web has no probe"]
+    assert [f.message for f in run(policy, low)] == ["container web: delay is 3, needs >= 10"]
+
+
+def test_a_message_under_not_is_never_used(load: LoadPolicy) -> None:
+    policy = load(
+        """
+        id: no-host-network
+        assert:
+          not: {path: spec.hostNetwork, eq: true, message: "this text describes the inner test"}
+        message: "hostNetwork is on"
+        """
+    )
+    body = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {"hostNetwork": True},
+    }
+    assert [f.message for f in run(policy, body)] == ["hostNetwork is on"]
+
+
+@pytest.mark.parametrize("field", ["containers", "initContainers", "ephemeralContainers"])
+def test_container_names_the_innermost_container(load: LoadPolicy, field: str) -> None:
+    policy = load(
+        f"""
+        id: env
+        each: "spec.template.spec.{field}[*].env[*]"
+        assert: {{path: value, ne: bad}}
+        message: "container {{container}}, {{named_path}}"
+        """
+    )
+    body = deployment(
+        pod={field: [{"name": "a"}, {"name": "b", "env": [{"name": "E", "value": "bad"}]}]}
+    )
+    if field != "containers":
+        body["spec"]["template"]["spec"]["containers"] = []
+    (finding,) = run(policy, body)
+    assert finding.message == f"container b, spec.template.spec.{field}[name=b].env[name=E].value"
+    assert finding.path == f"spec.template.spec.{field}[1].env[0].value"
+
+
+def test_container_outside_a_container_reads_unset(load: LoadPolicy) -> None:
+    policy = load(
+        """
+        id: cm
+        assert: {path: spec.value, eq: 1}
+        message: "{container} {named_path}"
+        """
+    )
+    (finding,) = run(policy, config_map(2))
+    assert finding.message == "unset spec.value"
