@@ -8,7 +8,7 @@ import dataclasses
 import json
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,8 @@ class Item:
     value: Any
     path: Concrete
     root: Any
+    obj: RenderedObject | None = None  # the object, for the operators that relate it to
+    rendering: Sequence[RenderedObject] = ()  # the other objects of its rendering
 
 
 def evaluate(condition: Condition, item: Item, params: Mapping[str, Any]) -> Outcome:
@@ -128,7 +130,7 @@ def _leaf(leaf: Leaf, item: Item, params: Mapping[str, Any]) -> Outcome:
         expected = _resolve(test.expected, params, item)
         if expected is MISSING:  # compared with a value that is not there: nothing to compare
             continue
-        outcome = _test(test, matches, expected, outcome.path)
+        outcome = _test(test, matches, expected, outcome.path, item)
         if not outcome.holds:
             return dataclasses.replace(outcome, message=leaf.message) if leaf.message else outcome
     return outcome
@@ -149,7 +151,7 @@ def _guess(leaf: Leaf, item: Item) -> Concrete:
 
 
 def _test(
-    test: Test, matches: list[tuple[Concrete, Any]], expected: Any, missing: Concrete
+    test: Test, matches: list[tuple[Concrete, Any]], expected: Any, missing: Concrete, item: Item
 ) -> Outcome:
     operator = test.operator
     if operator.name == "exists":
@@ -174,7 +176,14 @@ def _test(
         )
     for path, actual in matches:
         try:
-            reason = operator.test(actual, expected)
+            if operator.relate is not None:
+                reason = (
+                    operator.relate(actual, expected, item.obj, item.rendering)
+                    if item.obj is not None
+                    else "there is no rendering to look in"
+                )
+            else:
+                reason = operator.test(actual, expected)
         except RegexTimeout as timeout:
             raise _Stuck(timeout, path, test) from None
         if reason is not None:
@@ -193,7 +202,9 @@ def _parse_embedded(kind: str, text: Any) -> Any:
     return parse_document(text)
 
 
-def _items(policy: Policy, obj: RenderedObject) -> Iterator[Item | Outcome]:
+def _items(
+    policy: Policy, obj: RenderedObject, rendering: Sequence[RenderedObject]
+) -> Iterator[Item | Outcome]:
     """Each item the assertion runs on; an Outcome where an embedded document fails to parse."""
     body = obj.body
     selected = (
@@ -210,10 +221,10 @@ def _items(policy: Policy, obj: RenderedObject) -> Iterator[Item | Outcome]:
                 yield Outcome(False, path, value, MISSING, f"to parse as {policy.parse}", reason)
                 continue
         if policy.within is None:
-            yield Item(value, path, body)
+            yield Item(value, path, body, obj, rendering)
         else:
             for inner_path, inner in policy.within.find(value, path, body):
-                yield Item(inner, inner_path, body)
+                yield Item(inner, inner_path, body, obj, rendering)
 
 
 # --- messages -------------------------------------------------------------------------------
@@ -337,7 +348,10 @@ def message(
 
 
 def violations(
-    policy: Policy, obj: RenderedObject, params: Mapping[str, Any]
+    policy: Policy,
+    obj: RenderedObject,
+    params: Mapping[str, Any],
+    rendering: Sequence[RenderedObject] = (),
 ) -> Iterator[tuple[Item | None, Outcome]]:
     """Every failing item of `obj` under `policy` with the outcome that failed it.
 
@@ -346,7 +360,7 @@ def violations(
     either into the other."""
     item_path: Concrete = ()
     try:
-        for entry in _items(policy, obj):
+        for entry in _items(policy, obj, rendering):
             if isinstance(entry, Outcome):
                 yield None, entry
                 continue
@@ -392,7 +406,7 @@ def check_policies(
             if not policy.match.selects(obj) or (skips is not None and skips(policy, obj)):
                 continue
             params = params_for(policy, obj) if params_for else dict(policy.params)
-            for item, outcome in violations(policy, obj, params):
+            for item, outcome in violations(policy, obj, params, objects):
                 file, line = locate(obj, outcome.path) if locate else (obj.file or obj.source, None)
                 findings.append(
                     Finding(

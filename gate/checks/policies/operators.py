@@ -8,15 +8,18 @@ the value passes, or a short reason when it fails.
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gate.checks.policies.quantity import parse_quantity
+from gate.checks.policies.selectors import selected_by, selects, validate_kinds
+from gate.model import RenderedObject
 from gate.regexes import compile_regex
 
 Test = Callable[[Any, Any], str | None]
 Validate = Callable[[Any], None]
+Relate = Callable[[Any, Any, RenderedObject, Sequence[RenderedObject]], str | None]
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class Operator:
     holds_when_missing: bool  # a missing value passes (`ne`, `not_in`, ...)
     unary: bool = False  # `exists: true` / `absent: true`
     aggregate: bool = False  # tests the list of every selected value at once
+    # Tests a value against the other objects of the rendering (gate/checks/policies/
+    # selectors.py): the engine calls `relate(actual, expected, object, rendering)`.
+    relate: Relate | None = None
 
 
 def _any(_: Any) -> None:
@@ -113,6 +119,10 @@ def _matching(want: bool) -> Test:
     return test
 
 
+def _related(actual: Any, expected: Any) -> str | None:
+    raise AssertionError("the engine tests a relating operator with `relate`")
+
+
 def _verdict(ok: bool) -> str | None:
     return None if ok else ""
 
@@ -147,5 +157,9 @@ OPERATORS: dict[str, Operator] = {
         Operator("contains", "to contain", _contains, _any, False, aggregate=True),
         Operator("matches", "to match", _matching(True), _regex, False),
         Operator("not_matches", "not to match", _matching(False), _regex, True),
+        Operator("selects", "to select pods of", _related, validate_kinds, False, relate=selects),
+        Operator(
+            "selected_by", "to be selected by", _related, validate_kinds, False, relate=selected_by
+        ),
     )
 }

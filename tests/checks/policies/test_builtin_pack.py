@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from gate.checks.policies.engine import check_policies
+from gate.checks.policies.examples import example_findings
 from gate.checks.policies.loader import load_policies
 from gate.checks.policies.model import Example, Policy
 from gate.model import Finding, RenderedObject
@@ -57,7 +58,7 @@ EXAMPLES = [
 
 @pytest.mark.parametrize(("policy", "example"), EXAMPLES)
 def test_shipped_examples(policy: Policy, example: Example) -> None:
-    own = [f for f in check_policies(PACK, [rendered(example.body)]) if f.rule == policy.id]
+    own = example_findings(policy, example)
     if example.passes:
         assert own == [], [f.message for f in own]
     else:

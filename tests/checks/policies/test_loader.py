@@ -66,6 +66,8 @@ assert:
     - {path: i, matches: {param: pattern}}
     - {path: j, not_matches: "latest$", default: "v1"}
     - {path: "m[*]", contains: Template}
+    - {path: "$.spec.selector", selects: [Deployment]}
+    - {path: "$.spec.template.metadata.labels", selected_by: PodDisruptionBudget}
     - any:
         - {path: k, exists: true, decode: base64}
         - not: {path: l, exists: true}
