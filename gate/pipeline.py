@@ -55,7 +55,7 @@ from gate.golden_files import (
 )
 from gate.helm import Helm
 from gate.limits import MiB, allow_nesting
-from gate.model import Category, Finding, RenderedObject, RuleDoc, ValuesCoverage
+from gate.model import Category, Finding, RenderedObject, RuleDoc, Severity, ValuesCoverage
 from gate.normalize import digest, fingerprint, keyed, normalize
 from gate.render import Rendering
 from gate.render_cache import RenderCache, code_digest, file_digest, folder_digest
@@ -602,12 +602,27 @@ class Gate:
                 label, profile, namespace, chart=None, file=label, limits=self.config.limits
             )
             began = time.perf_counter()
+            problems: list[SplitError] = []
             try:
-                objects = split_stream(text, context)
-            except SplitError as exc:
+                objects = split_stream(text, context, problems)
+            except SplitError as exc:  # past a bound: the file as a whole
                 findings.append(render_failed(label, profile, exc.message, label, exc.line))
                 runs.append(RunLine(label, profile, 0, False))
                 continue
+            # A document gate cannot take is reported where it is; the others are checked.
+            findings += [
+                Finding(
+                    Category.SCHEMA,
+                    "schema-invalid",
+                    Severity.ERROR,
+                    problem.message,
+                    target=label,
+                    profile=profile,
+                    file=label,
+                    line=problem.line,
+                )
+                for problem in problems
+            ]
             self.timings.add("split", time.perf_counter() - began, len(objects))
             runs.append(
                 RunLine(label, profile, len(objects), True, skipped=self.skipped_objects(objects))

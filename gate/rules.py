@@ -35,6 +35,13 @@ CHECK_DOCS: dict[str, tuple[str, str]] = {
         "apiVersion to use instead.",
         "docs/schema.md",
     ),
+    "schema-api-removal-pending": (
+        "The object's apiVersion is still served by the target Kubernetes version, but a "
+        "later version stops serving it, and the target version already serves its "
+        "replacement: move now, while both work. The message names the version that "
+        "removes it and the apiVersion to use.",
+        "docs/schema.md",
+    ),
     "schema-unknown-kind": (
         "gate has no schema for the object's kind: neither a built-in kind nor one described "
         "by a CRD the chart renders or gate.yaml lists under schemas.crds. The object is not "

@@ -111,10 +111,18 @@ def _chunks(stream: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[_Chunk]:
         begin = next_begin
 
 
-def split_stream(stream: str, context: StreamContext | None = None) -> list[RenderedObject]:
+def split_stream(
+    stream: str, context: StreamContext | None = None, problems: list[SplitError] | None = None
+) -> list[RenderedObject]:
     """Every Kubernetes object in `stream`, in stream order; `kind: List` expanded.
     A byte order mark at its start is ignored; bytes that are not UTF-8 are the
-    caller's to report, before there is a `str`."""
+    caller's to report, before there is a `str`.
+
+    A document gate cannot take (bad YAML, a key set twice, a List item that is not an
+    object) raises SplitError, unless `problems` is given: then it is recorded there and
+    the other documents (and the List's other items) are still split. `gate validate`
+    reads files so, since one bad document says nothing about the rest; a rendering
+    stays all or nothing (render-failed), as helm's own output should never hold one."""
     context = context or StreamContext()
     limits = context.limits
     if stream.startswith("\ufeff"):
@@ -123,7 +131,13 @@ def split_stream(stream: str, context: StreamContext | None = None) -> list[Rend
     per_source: dict[str, int] = {}
     per_kind: dict[tuple[str, str], int] = {}
     for doc_index, chunk in enumerate(_chunks(stream, limits)):
-        body = _parse(chunk, limits)
+        try:
+            body = _parse(chunk, limits)
+        except SplitError as error:
+            if problems is None:
+                raise
+            problems.append(error)
+            continue
         if body is None:
             continue
         occurrence = per_source.get(chunk.source, 0)
@@ -131,7 +145,7 @@ def split_stream(stream: str, context: StreamContext | None = None) -> list[Rend
         kind = (chunk.source, str(body.get("kind", "")))
         of_kind = per_kind.get(kind, 0)
         per_kind[kind] = of_kind + 1
-        items = _expand(body, chunk)
+        items = _expand(body, chunk, problems)
         if len(objects) + len(items) > limits.documents:
             raise _too_many(limits, chunk.line)
         for item in items:
@@ -202,20 +216,37 @@ def _parse(chunk: _Chunk, limits: Limits) -> dict[str, Any] | None:
     return body
 
 
-def _expand(body: dict[str, Any], chunk: _Chunk) -> list[dict[str, Any]]:
+def _expand(
+    body: dict[str, Any], chunk: _Chunk, problems: list[SplitError] | None
+) -> list[dict[str, Any]]:
     if body.get("kind") == "List" or (
         str(body.get("kind", "")).endswith("List") and isinstance(body.get("items"), list)
     ):
         items = body.get("items") or []
-        bad = [i for i in items if not isinstance(i, dict)]
+        bad = [n for n, i in enumerate(items) if not isinstance(i, dict)]
         if bad:
-            raise SplitError(
-                f"a List rendered from {_where(chunk)} has an item that is not an object",
+            error = SplitError(
+                f"a List rendered from {_where(chunk)} has an item that is not an object "
+                f"(items[{bad[0]}] is {_shown(items[bad[0]])}); remove it or make it an object",
                 chunk.source,
                 chunk.line,
             )
-        return list(items)
+            if problems is None:
+                raise error
+            problems.append(error)
+        return [i for i in items if isinstance(i, dict)]
     return [body]
+
+
+def _scalar(value: Any) -> str:
+    """A field as an identity shows it: null is unset, not the word None."""
+    return "" if value is None else str(value)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "null"
+    return f"a {type(value).__name__}"
 
 
 def _rendered_object(
@@ -223,7 +254,7 @@ def _rendered_object(
 ) -> RenderedObject:
     metadata = body.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
-    kind = str(body.get("kind", ""))
+    kind = _scalar(body.get("kind"))
     namespace = (
         "" if kind in CLUSTER_SCOPED_KINDS else str(metadata.get("namespace") or context.namespace)
     )
@@ -234,7 +265,7 @@ def _rendered_object(
     return RenderedObject(
         target=context.target,
         profile=context.profile,
-        api_version=one_line(str(body.get("apiVersion", ""))),
+        api_version=one_line(_scalar(body.get("apiVersion"))),
         kind=one_line(kind),
         namespace=one_line(namespace),
         name=one_line(str(metadata.get("name", ""))),

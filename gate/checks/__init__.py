@@ -13,6 +13,11 @@ CHECK_RULES: dict[str, tuple[Category, Severity, str]] = {
         Severity.ERROR,
         "the apiVersion is no longer served by the target version",
     ),
+    "schema-api-removal-pending": (
+        Category.SCHEMA,
+        Severity.WARNING,
+        "the apiVersion is deprecated: a later version removes it",
+    ),
     "schema-unknown-kind": (Category.SCHEMA, Severity.WARNING, "no schema for this kind"),
     "values-unknown-key": (Category.VALUES, Severity.ERROR, "a values key no chart declares"),
     "values-no-effect": (Category.VALUES, Severity.WARNING, "a values key with no effect"),

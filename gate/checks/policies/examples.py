@@ -46,7 +46,8 @@ def example_findings(policy: Policy, example: Example) -> list[Finding]:
 
 def example_holds(policy: Policy, example: Example) -> bool:
     """Whether the example shows what it says: a pass passes, a fail fails."""
-    return not example_findings(policy, example) if example.passes else bool(
-        example_findings(policy, example)
+    return (
+        not example_findings(policy, example)
+        if example.passes
+        else bool(example_findings(policy, example))
     )
-

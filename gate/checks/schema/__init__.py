@@ -16,11 +16,23 @@ from gate.checks.policies.paths import Concrete, format_path
 from gate.checks.schema.compiled import SchemaError
 from gate.checks.schema.crds import CustomSchemas, load_crd_objects
 from gate.checks.schema.kubernetes import KubernetesSchemas
-from gate.checks.schema.removed import removal
+from gate.checks.schema.removed import is_listed, pending_removal, removal, replacement
 from gate.limits import DEFAULT_LIMITS, Limits
 from gate.model import Category, Finding, RenderedObject, Severity
 
 MAX_ERRORS_PER_OBJECT = 20
+
+
+def _described(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
 
 
 class SchemaCheck:
@@ -69,24 +81,32 @@ class SchemaCheck:
         )
 
     def _object(self, obj: RenderedObject, custom: CustomSchemas, locate: Locate) -> list[Finding]:
-        if not obj.api_version or not obj.kind:
-            missing = "apiVersion" if not obj.api_version else "kind"
-            return [
-                self._finding(
-                    obj,
-                    "schema-invalid",
-                    Severity.ERROR,
-                    f"the object has no {missing}",
-                    (missing,),
-                    locate,
-                )
-            ]
+        for field in ("apiVersion", "kind"):
+            # `kind: 5`, `kind: [a]` or `kind: null` names no kind, as `kind: ""` does: the
+            # API server refuses them all, so none is merely an unknown kind.
+            value = obj.body.get(field)
+            if not isinstance(value, str) or not value:
+                wrong = "" if value in (None, "") else f" ({field} is {_described(value)})"
+                return [
+                    self._finding(
+                        obj,
+                        "schema-invalid",
+                        Severity.ERROR,
+                        f"the object has no {field}{wrong}; set it to a string such as "
+                        + ("apps/v1" if field == "apiVersion" else "Deployment"),
+                        (field,),
+                        locate,
+                    )
+                ]
         minor = self.kubernetes.minor
-        gone = removal(obj.api_version, obj.kind, minor)
-        if gone is not None:
-            removed_in, replacement = gone
-            instead = (
-                f"use {replacement}" if replacement else "it has no replacement; remove the object"
+        removed_in = removal(obj.api_version, obj.kind, minor)
+        if removed_in is not None:
+            served = self.kubernetes.api_versions_of(obj.kind)
+            instead = replacement(obj.api_version, obj.kind, served)
+            advice = (
+                f"use {instead}"
+                if instead
+                else f"Kubernetes {minor} serves no replacement; remove the object"
             )
             return [
                 self._finding(
@@ -94,11 +114,27 @@ class SchemaCheck:
                     "schema-deprecated-api",
                     Severity.ERROR,
                     f"{obj.api_version} {obj.kind} is not served by Kubernetes {minor} "
-                    f"(removed in {removed_in}); {instead}",
+                    f"(removed in {removed_in}); {advice}",
                     ("apiVersion",),
                     locate,
                 )
             ]
+        findings = []
+        if is_listed(obj.api_version, obj.kind):
+            served = self.kubernetes.api_versions_of(obj.kind)
+            pending = pending_removal(obj.api_version, obj.kind, minor, served)
+            if pending is not None:
+                findings.append(
+                    self._finding(
+                        obj,
+                        "schema-api-removal-pending",
+                        Severity.WARNING,
+                        f"{obj.api_version} {obj.kind} is deprecated: Kubernetes {pending[0]} "
+                        f"stops serving it; move to {pending[1]}, which {minor} already serves",
+                        ("apiVersion",),
+                        locate,
+                    )
+                )
         check = self.kubernetes.check_for(obj.api_version, obj.kind) or custom.check_for(
             obj.api_version, obj.kind
         )
@@ -106,7 +142,7 @@ class SchemaCheck:
             return [self._unknown(obj, custom, locate)]
         errors: list[SchemaError] = []
         check(obj.body, (), errors)
-        return [
+        return findings + [
             self._finding(
                 obj,
                 "schema-invalid",

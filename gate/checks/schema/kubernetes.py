@@ -76,6 +76,7 @@ class KubernetesSchemas:
         self.minor = minor_of(kube_version)
         self._compiler: Compiler | None = None
         self._checks: dict[tuple[str, str], Check | None] = {}
+        self._served: dict[str, list[str]] = {}
 
     @property
     def compiler(self) -> Compiler:
@@ -98,6 +99,12 @@ class KubernetesSchemas:
 
     def api_versions_of(self, kind: str) -> list[str]:
         """The apiVersions this Kubernetes version serves `kind` under."""
+        known = self._served.get(kind)
+        if known is None:
+            known = self._served[kind] = self._read_api_versions(kind)
+        return list(known)
+
+    def _read_api_versions(self, kind: str) -> list[str]:
         served = []
         for file in self.folder.glob(f"{kind.lower()}-*.json"):
             schema = _load(file)

@@ -7,6 +7,9 @@ listed too so the message can say when and what to use instead.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 # (apiVersion, kind) -> (removed in, replacement apiVersion or None)
 REMOVED: dict[tuple[str, str], tuple[str, str | None]] = {
     **{
@@ -86,11 +89,63 @@ REMOVED: dict[tuple[str, str], tuple[str, str | None]] = {
 }
 
 
-def removal(api_version: str, kind: str, minor: str) -> tuple[str, str | None] | None:
-    """(removed in, replacement) when `minor` no longer serves this apiVersion of `kind`."""
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+_STAGE = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+_RANK = {"alpha": 0, "beta": 1, None: 2}
+
+
+def stage(api_version: str) -> tuple[int, int, int]:
+    """How Kubernetes orders versions of one group: v1alpha1 < v1beta1 < v1beta3 < v1 < v2."""
+    match = _STAGE.match(api_version.rpartition("/")[2])
+    if match is None:
+        return (-1, -1, -1)
+    return (int(match[1]), _RANK[match[2]], int(match[3] or 0))
+
+
+def replacement(api_version: str, kind: str, served: Sequence[str]) -> str | None:
+    """What to use instead of a removed or deprecated apiVersion, among those the target
+    version serves (`served`, the apiVersions it serves `kind` under): the migration
+    guide's replacement when served, else the newest served version of its group that is
+    newer than `api_version` (flowcontrol v1beta1 at 1.26-1.28: v1beta3, since v1 is
+    served only from 1.29); None when the target version serves none."""
     entry = REMOVED.get((api_version, kind))
-    if entry is None:
+    if entry is None or entry[1] is None:
         return None
-    removed_in = entry[0]
-    as_tuple = tuple(int(p) for p in minor.split("."))
-    return entry if as_tuple >= tuple(int(p) for p in removed_in.split(".")) else None
+    if entry[1] in served:
+        return entry[1]
+    group = entry[1].rpartition("/")[0]
+    newer = [
+        v
+        for v in served
+        if v.rpartition("/")[0] == group and v != api_version and stage(v) > stage(api_version)
+    ]
+    return max(newer, key=stage) if newer else None
+
+
+def is_listed(api_version: str, kind: str) -> bool:
+    """Whether some Kubernetes version removes this apiVersion of `kind` (a cheap test
+    before asking which versions the target serves)."""
+    return (api_version, kind) in REMOVED
+
+
+def removal(api_version: str, kind: str, minor: str) -> str | None:
+    """The version that removed this apiVersion of `kind`, when `minor` no longer serves it."""
+    entry = REMOVED.get((api_version, kind))
+    if entry is None or _release(minor) < _release(entry[0]):
+        return None
+    return entry[0]
+
+
+def pending_removal(
+    api_version: str, kind: str, minor: str, served: Sequence[str]
+) -> tuple[str, str] | None:
+    """(removed in, replacement) for an apiVersion `minor` still serves but a later version
+    removes, once `minor` serves its replacement: deprecated, and movable today."""
+    entry = REMOVED.get((api_version, kind))
+    if entry is None or _release(minor) >= _release(entry[0]) or api_version not in served:
+        return None
+    instead = replacement(api_version, kind, served)
+    return (entry[0], instead) if instead is not None else None

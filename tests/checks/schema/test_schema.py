@@ -283,7 +283,7 @@ def test_an_object_without_api_version_or_kind(missing: str) -> None:
         Severity.ERROR,
         missing,
     )
-    assert finding.message == f"the object has no {missing}"
+    assert finding.message.startswith(f"the object has no {missing}; set it to a string such as ")
 
 
 # --- kinds with no schema -------------------------------------------------------------------
@@ -402,7 +402,8 @@ def test_an_api_version_is_checked_by_its_schema_until_the_release_that_removes_
     )
     served = rules(run(obj, check=SchemaCheck(last_served)))
     assert ("schema-invalid", obj.identity, "spec.bogus") in served
-    assert {rule for rule, _, _ in served} == {"schema-invalid"}
+    # Still served, and validated; already replaced, so deprecated too.
+    assert {rule for rule, _, _ in served} == {"schema-invalid", "schema-api-removal-pending"}
     assert rules(run(obj, check=SchemaCheck(removed_in))) == [
         ("schema-deprecated-api", obj.identity, "apiVersion")
     ]
