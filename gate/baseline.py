@@ -75,6 +75,7 @@ def recorded(finding: Finding) -> bool:
         finding.category in _RECORDED
         and finding.severity in (Severity.ERROR, Severity.WARNING)
         and finding.exempted is None
+        and finding.suppressed is None
     )
 
 

@@ -167,6 +167,9 @@ class Finding:
     line: int | None = None
     suggestion: str | None = None
     exempted: str | None = None  # the exemption's reason when one applies
+    # The reason of a `gate.dev/ignore.<rule>` annotation on the object (gate/checks/
+    # suppressions.py): shown, but not counted.
+    suppressed: str | None = None
     drift: str | None = None  # golden-drift: "added", "removed" or "changed"
     # Recorded in the baseline file `gate check --baseline` was given (gate/baseline.py):
     # shown, but not counted.
@@ -178,8 +181,8 @@ class Finding:
 
     @property
     def counted(self) -> bool:
-        """Whether it counts towards the verdict: neither exempted nor baselined."""
-        return self.exempted is None and not self.baselined
+        """Whether it counts towards the verdict: not exempted, suppressed or baselined."""
+        return self.exempted is None and self.suppressed is None and not self.baselined
 
     @property
     def fails_gate(self) -> bool:

@@ -35,6 +35,7 @@ from gate.checks.policies.paths import Concrete
 from gate.checks.policies.scope import helm_test_hook, skips_helm_tests
 from gate.checks.schema import SchemaCheck
 from gate.checks.schema.kubernetes import builtin_kinds
+from gate.checks.suppressions import suppress
 from gate.checks.values import (
     Analysis,
     Rendered,
@@ -307,6 +308,11 @@ class Gate:
                 digests.put(path, text, _digests(split))
         return writes
 
+    @property
+    def known_rules(self) -> frozenset[str]:
+        """Every rule id a gate.yaml override or exemption, or an annotation, may name."""
+        return frozenset(p.id for p in self.policies) | frozenset(CHECK_RULES)
+
     def run_lines(
         self, splits: Sequence[Split], analyses: Sequence[Analysis] = ()
     ) -> list[RunLine]:
@@ -344,7 +350,7 @@ class Gate:
                 locate=locate,
                 skips=self.skips,
             )
-        return findings
+        return suppress(findings, objects, locate, self.known_rules)
 
     def check_split(self, split: Split) -> list[Finding]:
         """Schema and policy findings for a rendering, each at its template's line, in

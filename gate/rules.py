@@ -101,6 +101,17 @@ CHECK_DOCS: dict[str, tuple[str, str]] = {
         "profile: remove it, so that stale exemptions do not pile up.",
         "docs/configuration.md#exemptions",
     ),
+    "suppression-without-reason": (
+        "A `gate.dev/ignore.<rule>` annotation on a rendered object has no reason (its "
+        "value is empty): it suppresses nothing until it says why, since the reason is what "
+        "every report shows a reviewer.",
+        "docs/policies.md#suppressing-a-rule-on-one-object",
+    ),
+    "suppression-unknown-rule": (
+        "A `gate.dev/ignore.<rule>` annotation names a rule id gate does not know (a typo, "
+        "or a policy that was removed), so it suppresses nothing.",
+        "docs/policies.md#suppressing-a-rule-on-one-object",
+    ),
 }
 
 

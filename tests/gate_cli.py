@@ -33,7 +33,7 @@ FINDING_KEYS = frozenset(
         "line",
     }
 )
-OPTIONAL_FINDING_KEYS = frozenset({"suggestion", "exempted", "drift", "baselined"})
+OPTIONAL_FINDING_KEYS = frozenset({"suggestion", "exempted", "suppressed", "drift", "baselined"})
 
 
 @dataclass(frozen=True)

@@ -32,4 +32,14 @@ CHECK_RULES: dict[str, tuple[Category, Severity, str]] = {
     "render-failed": (Category.RENDER, Severity.ERROR, "helm could not render"),
     "exemption-expired": (Category.EXEMPTION, Severity.ERROR, "an exemption past its expiry"),
     "exemption-unused": (Category.EXEMPTION, Severity.WARNING, "an exemption that matched nothing"),
+    "suppression-without-reason": (
+        Category.POLICY,
+        Severity.ERROR,
+        "a gate.dev/ignore annotation with no reason",
+    ),
+    "suppression-unknown-rule": (
+        Category.POLICY,
+        Severity.WARNING,
+        "a gate.dev/ignore annotation naming no known rule",
+    ),
 }

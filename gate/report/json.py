@@ -26,6 +26,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         data["suggestion"] = finding.suggestion
     if finding.exempted is not None:
         data["exempted"] = finding.exempted
+    if finding.suppressed is not None:
+        data["suppressed"] = finding.suppressed
     if finding.drift is not None:
         data["drift"] = finding.drift
     if finding.baselined:

@@ -61,6 +61,8 @@ def _case(suite: ET.Element, finding: Finding, name: str) -> None:
     )
     if finding.exempted is not None:
         ET.SubElement(case, "skipped", message=f"exempted: {finding.exempted}")
+    elif finding.suppressed is not None:
+        ET.SubElement(case, "skipped", message=f"suppressed on the object: {finding.suppressed}")
     elif finding.baselined:
         ET.SubElement(case, "skipped", message="in the baseline: accepted, not counted")
     elif finding.category is Category.RENDER:

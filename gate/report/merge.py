@@ -103,6 +103,7 @@ def _finding(data: Any, where: str) -> Finding:
         line=line,
         suggestion=_optional(data, "suggestion", str, where),
         exempted=_optional(data, "exempted", str, where),
+        suppressed=_optional(data, "suppressed", str, where),
         drift=_optional(data, "drift", str, where),
         baselined=baselined,
     )

@@ -155,6 +155,8 @@ def _message(finding: Finding) -> str:
         lines.append(f"Did you mean: {finding.suggestion}")
     if finding.exempted is not None:
         lines.append(f"Exempted: {finding.exempted}")
+    if finding.suppressed is not None:
+        lines.append(f"Suppressed on the object: {finding.suppressed}")
     if finding.baselined:
         lines.append("In the baseline: accepted, does not fail the gate")
     return bounded("\n".join(lines), MESSAGE_LIMIT, where_to_read(finding))
@@ -223,6 +225,10 @@ def _result(finding: Finding, index: int, compared: bool) -> dict[str, Any]:
     if finding.exempted is not None:
         result["suppressions"] = [
             {"kind": "external", "status": "accepted", "justification": finding.exempted}
+        ]
+    elif finding.suppressed is not None:  # the annotation is in the rendered source
+        result["suppressions"] = [
+            {"kind": "inSource", "status": "accepted", "justification": finding.suppressed}
         ]
     return result
 

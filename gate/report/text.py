@@ -19,6 +19,8 @@ def _where(finding: Finding) -> str:
 def _finding(finding: Finding, style: Style) -> list[str]:
     if finding.exempted is not None:
         label, colour = "exempt", "cyan"
+    elif finding.suppressed is not None:
+        label, colour = "ignored", "cyan"
     elif finding.baselined:  # accepted by --baseline: shown, not counted
         label, colour = finding.severity.value, "cyan"
     else:
@@ -35,6 +37,8 @@ def _finding(finding: Finding, style: Style) -> list[str]:
         lines.append(f"          did you mean {finding.suggestion}?")
     if finding.exempted is not None:
         lines.append(f"          exempted: {finding.exempted}")
+    elif finding.suppressed is not None:
+        lines.append(f"          suppressed on the object: {finding.suppressed}")
     elif finding.baselined:
         lines.append("          in the baseline: accepted, not counted")
     return lines
