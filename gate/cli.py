@@ -656,6 +656,31 @@ def policies(common: Common) -> None:
             write_report(output.path, texts[output.format], config.fence, output.format)
 
 
+@click.option("--target", "targets", multiple=True, help="Only this target (repeatable).")
+@click.option("--profile", "profiles", multiple=True, help="Only this profile (repeatable).")
+@click.argument("rule")
+@command(main)
+def explain(common: Common, rule: str, targets: tuple[str, ...], profiles: tuple[str, ...]) -> None:
+    """What RULE checks, why, its parameters after gate.yaml's overrides, its examples."""
+    from gate.explain import explain as build
+    from gate.explain import format_json, format_text
+
+    for output in common.outputs:
+        if output.format not in ("text", "json"):
+            raise GateError(
+                f"gate explain prints text or json, not {output.format}; "
+                "pick --format text or --format json"
+            )
+    config, gate = common.gate(optional=True)
+    explanation = build(gate, rule, targets, profiles)
+    texts = {"text": format_text(explanation), "json": format_json(explanation)}
+    for output in common.outputs:
+        if output.path is None:
+            click.echo(texts[output.format], nl=False)
+        else:
+            write_report(output.path, texts[output.format], config.fence, output.format)
+
+
 def _read_manifests(files: Sequence[str]) -> list[tuple[str, str]]:
     manifests = []
     for name in files:
