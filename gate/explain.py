@@ -16,7 +16,7 @@ from gate.checks.policies.model import Policy
 from gate.checks.policies.packs import BUILTIN
 from gate.config import GateConfig, did_you_mean
 from gate.errors import GateError
-from gate.model import Finding
+from gate.model import Category, Finding
 from gate.normalize import dump_body
 from gate.pipeline import Gate
 from gate.rules import CHECK_DOCS
@@ -110,8 +110,10 @@ def explain(
     settings = []
     for target, profile in _pairs(config, targets, profiles):
         severity = policy.severity if policy else CHECK_RULES[rule][1]
-        probe = Finding(CHECK_RULES[rule][0] if policy is None else _POLICY, rule, severity, "")
-        adjusted = gate.tuning.adjust(_at(probe, target, profile))
+        category = CHECK_RULES[rule][0] if policy is None else Category.POLICY
+        # The severity and switch a finding of this rule would get there.
+        probe = Finding(category, rule, severity, "", target, profile)
+        adjusted = gate.tuning.adjust(probe)
         params = gate.tuning.params(rule, policy.params if policy else (), target, profile)
         settings.append(
             Setting(
@@ -157,13 +159,6 @@ def explain(
         tuple(settings),
         examples,
     )
-
-
-_POLICY = CHECK_RULES["suppression-without-reason"][0]  # Category.POLICY
-
-
-def _at(finding: Finding, target: str, profile: str) -> Finding:
-    return Finding(finding.category, finding.rule, finding.severity, "", target, profile)
 
 
 def _value(value: Any) -> str:
