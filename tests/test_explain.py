@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import REPO
 from tests.gate_cli import run
 
 GATE_YAML = """\
