@@ -289,6 +289,14 @@ def default_message(outcome: Outcome) -> str:
     return f"{where} is {show(outcome.actual)}, needs {outcome.symbol} {show(outcome.expected)}"
 
 
+def _as_written(value: Any) -> Any:
+    """A value as a message shows it: YAML's `true`, a list as JSON, unset as `unset`;
+    numbers and text stay as they are, so a format spec (`{actual:>5}`) still applies."""
+    if value is MISSING or isinstance(value, bool | list | dict):
+        return show(value)
+    return value
+
+
 CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContainers"})
 
 
@@ -322,7 +330,7 @@ def message(
     if template is None:
         return default_message(outcome)
     context = {
-        "actual": show(outcome.actual) if outcome.actual is MISSING else outcome.actual,
+        "actual": _as_written(outcome.actual),
         "expected": outcome.expected if outcome.expected is not MISSING else "",
         "path": format_path(outcome.path),
         "named_path": format_path(outcome.path, obj.body),

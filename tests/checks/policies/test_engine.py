@@ -853,3 +853,24 @@ def test_container_outside_a_container_reads_unset(load: LoadPolicy) -> None:
     )
     (finding,) = run(policy, config_map(2))
     assert finding.message == "unset spec.value"
+
+
+def test_actual_reads_as_yaml_in_a_message(load: LoadPolicy) -> None:
+    policy = load(
+        """
+        id: caps
+        each: "spec.template.spec.containers[*]"
+        assert:
+          all:
+            - {path: securityContext.privileged, ne: true}
+            - {path: securityContext.capabilities.add, absent: true}
+        message: "container {container}: {path} is {actual}"
+        """
+    )
+    privileged = deployment({"name": "web", "securityContext": {"privileged": True}})
+    adds = deployment({"name": "web", "securityContext": {"capabilities": {"add": ["NET_RAW"]}}})
+    assert [f.message for f in run(policy, privileged)] == [
+        "container web: spec.template.spec.containers[0].securityContext.privileged is true"
+    ]
+    (finding,) = run(policy, adds)
+    assert finding.message.endswith('securityContext.capabilities.add is ["NET_RAW"]')
