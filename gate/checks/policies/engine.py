@@ -8,7 +8,7 @@ import dataclasses
 import json
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from gate.checks.policies.model import (
     Test,
 )
 from gate.checks.policies.paths import Concrete, format_path
+from gate.checks.policies.selectors import Rendering
 from gate.errors import GateError
 from gate.model import Category, Finding, RenderedObject, one_line
 from gate.regexes import RegexTimeout
@@ -67,7 +68,7 @@ class Item:
     path: Concrete
     root: Any
     obj: RenderedObject | None = None  # the object, for the operators that relate it to
-    rendering: Sequence[RenderedObject] = ()  # the other objects of its rendering
+    rendering: Rendering | None = None  # its rendering's objects, for relating operators
 
 
 def evaluate(condition: Condition, item: Item, params: Mapping[str, Any]) -> Outcome:
@@ -179,7 +180,7 @@ def _test(
             if operator.relate is not None:
                 reason = (
                     operator.relate(actual, expected, item.obj, item.rendering)
-                    if item.obj is not None
+                    if item.obj is not None and item.rendering is not None
                     else "there is no rendering to look in"
                 )
             else:
@@ -203,7 +204,7 @@ def _parse_embedded(kind: str, text: Any) -> Any:
 
 
 def _items(
-    policy: Policy, obj: RenderedObject, rendering: Sequence[RenderedObject]
+    policy: Policy, obj: RenderedObject, rendering: Rendering | None
 ) -> Iterator[Item | Outcome]:
     """Each item the assertion runs on; an Outcome where an embedded document fails to parse."""
     body = obj.body
@@ -359,7 +360,7 @@ def violations(
     policy: Policy,
     obj: RenderedObject,
     params: Mapping[str, Any],
-    rendering: Sequence[RenderedObject] = (),
+    rendering: Rendering | None = None,
 ) -> Iterator[tuple[Item | None, Outcome]]:
     """Every failing item of `obj` under `policy` with the outcome that failed it.
 
@@ -409,12 +410,13 @@ def check_policies(
     policy does not run (switched off there, or a helm test hook gate's own leave alone)."""
     findings: list[Finding] = []
     objects = list(objects)
+    rendering = Rendering(objects)
     for policy in policies:
         for obj in objects:
             if not policy.match.selects(obj) or (skips is not None and skips(policy, obj)):
                 continue
             params = params_for(policy, obj) if params_for else dict(policy.params)
-            for item, outcome in violations(policy, obj, params, objects):
+            for item, outcome in violations(policy, obj, params, rendering):
                 file, line = locate(obj, outcome.path) if locate else (obj.file or obj.source, None)
                 findings.append(
                     Finding(

@@ -8,18 +8,18 @@ the value passes, or a short reason when it fails.
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from gate.checks.policies.quantity import parse_quantity
-from gate.checks.policies.selectors import selected_by, selects, validate_kinds
+from gate.checks.policies.selectors import Rendering, selected_by, selects, validate_kinds
 from gate.model import RenderedObject
 from gate.regexes import compile_regex
 
 Test = Callable[[Any, Any], str | None]
 Validate = Callable[[Any], None]
-Relate = Callable[[Any, Any, RenderedObject, Sequence[RenderedObject]], str | None]
+Relate = Callable[[Any, Any, RenderedObject, Rendering], str | None]
 
 
 @dataclass(frozen=True)

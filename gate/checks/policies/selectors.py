@@ -11,7 +11,7 @@ rendering and one namespace, as rendered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gate.model import RenderedObject
@@ -47,79 +47,148 @@ def selector_of(obj: RenderedObject) -> Any:
 
 def matches(selector: Any, labels: Mapping[str, Any], plain: bool) -> bool:
     """Whether `selector` (as the kind holding it reads it) selects pods with `labels`."""
-    if not isinstance(selector, dict):
-        return False
-    if plain:
-        return bool(selector) and all(
-            key in labels and str(labels[key]) == str(value) for key, value in selector.items()
-        )
-    match_labels = selector.get("matchLabels") or {}
-    expressions = selector.get("matchExpressions") or []
-    if not isinstance(match_labels, dict) or not isinstance(expressions, list):
-        return False
-    if any(key not in labels or str(labels[key]) != str(v) for key, v in match_labels.items()):
-        return False
-    return all(_expression(e, labels) for e in expressions)
+    return bool(_Pods([(None, labels)]).selected(selector, plain))
 
 
-def _expression(expression: Any, labels: Mapping[str, Any]) -> bool:
-    if not isinstance(expression, dict):
-        return False
-    key, operator = expression.get("key"), expression.get("operator")
-    if not isinstance(key, str):
-        return False
-    values = [str(v) for v in expression.get("values") or []]
-    present = key in labels
-    if operator == "In":
-        return present and str(labels[key]) in values
-    if operator == "NotIn":
-        return not present or str(labels[key]) not in values
-    if operator == "Exists":
-        return present
-    if operator == "DoesNotExist":
-        return not present
-    return False  # an operator the API server refuses: it selects nothing
+POD_KINDS = frozenset(
+    {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
+    | {"Job", "CronJob"}
+)
+_NONE: frozenset[int] = frozenset()
 
 
-def _peers(
-    obj: RenderedObject, rendering: Sequence[RenderedObject], kinds: Iterable[str]
-) -> list[RenderedObject]:
-    wanted = set(kinds)
-    return [
-        o for o in rendering if o.kind in wanted and o.namespace == obj.namespace and o is not obj
-    ]
+class _Pods:
+    """The pod labels of some objects, indexed so that a selector's pods are set algebra:
+    a rendering of thousands of Services and Deployments is related in linear time, not
+    each Service against each Deployment."""
+
+    def __init__(self, entries: Sequence[tuple[RenderedObject | None, Mapping[str, Any]]]):
+        self.owners = [obj for obj, _ in entries]
+        self.position = {id(obj): index for index, (obj, _) in enumerate(entries)}
+        self.every = frozenset(range(len(entries)))
+        by_pair: dict[tuple[str, str], set[int]] = {}
+        by_key: dict[str, set[int]] = {}
+        for index, (_, labels) in enumerate(entries):
+            for key, value in labels.items():
+                by_pair.setdefault((str(key), str(value)), set()).add(index)
+                by_key.setdefault(str(key), set()).add(index)
+        self.by_pair = {pair: frozenset(ids) for pair, ids in by_pair.items()}
+        self.by_key = {key: frozenset(ids) for key, ids in by_key.items()}
+
+    def _any_of(self, key: str, values: Any) -> frozenset[int]:
+        if not isinstance(values, list):
+            return _NONE
+        found: set[int] = set()
+        for value in values:
+            found |= self.by_pair.get((key, str(value)), _NONE)
+        return frozenset(found)
+
+    def selected(self, selector: Any, plain: bool) -> frozenset[int]:
+        """The pods `selector` (as the kind holding it reads it) selects."""
+        if not isinstance(selector, dict) or (plain and not selector):
+            return _NONE
+        pairs = selector if plain else selector.get("matchLabels") or {}
+        expressions = [] if plain else selector.get("matchExpressions") or []
+        if not isinstance(pairs, dict) or not isinstance(expressions, list):
+            return _NONE
+        found = self.every
+        for key, value in pairs.items():
+            found = found & self.by_pair.get((str(key), str(value)), _NONE)
+        for expression in expressions:
+            if not found:
+                break
+            if not isinstance(expression, dict) or not isinstance(expression.get("key"), str):
+                return _NONE
+            key, operator = expression["key"], expression.get("operator")
+            if operator == "In":
+                found = found & self._any_of(key, expression.get("values") or [])
+            elif operator == "NotIn":
+                found = found - self._any_of(key, expression.get("values") or [])
+            elif operator == "Exists":
+                found = found & self.by_key.get(key, _NONE)
+            elif operator == "DoesNotExist":
+                found = found - self.by_key.get(key, _NONE)
+            else:
+                return _NONE  # an operator the API server refuses: it selects nothing
+        return found
 
 
-def _kinds(expected: Any) -> list[str]:
-    return [expected] if isinstance(expected, str) else list(expected)
+class Rendering:
+    """The objects of one rendering, for the operators that relate an object to the
+    others: indexes are built on first use, per namespace and set of kinds."""
+
+    def __init__(self, objects: Sequence[RenderedObject]):
+        self.objects = objects
+        self._pods: dict[tuple[str, frozenset[str]], _Pods] = {}
+        self._covered: dict[tuple[str, frozenset[str]], frozenset[int]] = {}
+
+    def pods(self, namespace: str, kinds: frozenset[str]) -> _Pods:
+        key = (namespace, kinds)
+        if key not in self._pods:
+            entries: list[tuple[RenderedObject | None, Mapping[str, Any]]] = []
+            for obj in self.objects:
+                if obj.kind in kinds and obj.namespace == namespace:
+                    labels = pod_labels(obj)
+                    if labels is not None:
+                        entries.append((obj, labels))
+            self._pods[key] = _Pods(entries)
+        return self._pods[key]
+
+    def covered(self, namespace: str, kinds: frozenset[str]) -> frozenset[int]:
+        """The pods (of every pod-making object in the namespace) that some object of
+        `kinds` there selects."""
+        key = (namespace, kinds)
+        if key not in self._covered:
+            pods = self.pods(namespace, POD_KINDS)
+            found: set[int] = set()
+            for obj in self.objects:
+                if obj.kind in kinds and obj.namespace == namespace:
+                    found |= pods.selected(selector_of(obj), obj.kind in PLAIN_SELECTOR_KINDS)
+            self._covered[key] = frozenset(found)
+        return self._covered[key]
+
+    def selectors(self, namespace: str, kinds: frozenset[str]) -> list[RenderedObject]:
+        return [o for o in self.objects if o.kind in kinds and o.namespace == namespace]
+
+
+def _kinds(expected: Any) -> frozenset[str]:
+    return frozenset([expected] if isinstance(expected, str) else expected)
+
+
+def _named(kinds: frozenset[str], joiner: str) -> str:
+    return joiner.join(sorted(kinds))
 
 
 def selected_by(
-    labels: Any, expected: Any, obj: RenderedObject, rendering: Sequence[RenderedObject]
+    labels: Any, expected: Any, obj: RenderedObject, rendering: Rendering
 ) -> str | None:
     """`selected_by: [PodDisruptionBudget]`: some object of those kinds in the rendering
     and namespace selects pods with these labels."""
     if not isinstance(labels, dict):
         return "is not a map of labels"
     kinds = _kinds(expected)
-    for peer in _peers(obj, rendering, kinds):
-        if matches(selector_of(peer), labels, peer.kind in PLAIN_SELECTOR_KINDS):
+    missing = f"no {_named(kinds, ' or ')} in this rendering selects these pods"
+    if obj.kind in POD_KINDS and labels is pod_labels(obj):
+        # The object's own pod labels (the usual path): one index answers for all objects.
+        pods = rendering.pods(obj.namespace, POD_KINDS)
+        index = pods.position[id(obj)]
+        return None if index in rendering.covered(obj.namespace, kinds) else missing
+    alone = _Pods([(obj, labels)])
+    for peer in rendering.selectors(obj.namespace, kinds):
+        if peer is not obj and alone.selected(selector_of(peer), peer.kind in PLAIN_SELECTOR_KINDS):
             return None
-    return f"no {' or '.join(kinds)} in this rendering selects these pods"
+    return missing
 
 
-def selects(
-    selector: Any, expected: Any, obj: RenderedObject, rendering: Sequence[RenderedObject]
-) -> str | None:
+def selects(selector: Any, expected: Any, obj: RenderedObject, rendering: Rendering) -> str | None:
     """`selects: [Deployment, ...]`: the selector selects the pods of some object of those
     kinds in the rendering and namespace."""
-    plain = obj.kind in PLAIN_SELECTOR_KINDS
     kinds = _kinds(expected)
-    for peer in _peers(obj, rendering, kinds):
-        labels = pod_labels(peer)
-        if labels is not None and matches(selector, labels, plain):
-            return None
-    return f"selects no pod of a {', '.join(kinds)} in this rendering"
+    pods = rendering.pods(obj.namespace, kinds)
+    found = pods.selected(selector, obj.kind in PLAIN_SELECTOR_KINDS)
+    if any(pods.owners[i] is not obj for i in found):
+        return None
+    return f"selects no pod of a {_named(kinds, ', ')} in this rendering"
 
 
 def validate_kinds(expected: Any) -> None:
