@@ -41,7 +41,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from gate.checks.policies.model import Policy
-from gate.checks.policies.packs import builtin_policy_dir
+from gate.checks.policies.packs import builtin_policy_dir, pack_closure, packs_dir
 from gate.config import GateConfig, Profile, Target
 from gate.dependencies import declared
 from gate.errors import GateError
@@ -370,6 +370,8 @@ def inputs(config: GateConfig, baseline: Path | None = None) -> tuple[_Index, di
         index.add(crd, None, "a CRD file (schemas.crds validates every target)")
     if config.builtin_policies:
         index.add(builtin_policy_dir(), None, _BUILTIN)
+    for pack in pack_closure(config.packs):  # also when the built-in pack is off
+        index.add(packs_dir() / pack, None, f"the {pack} pack")
     for entry in config.policies:
         index.add(entry, None, _POLICIES)
     for target in config.targets:
