@@ -79,6 +79,7 @@ class Tuning:
         self.overrides = tuple(overrides)
         # Policies that say `enabled: false`: on only where an override enables them.
         self.off_by_default = frozenset(off_by_default)
+        self._enabled: dict[tuple[str, str, str], bool] = {}
 
     def _applying(self, rule: str, target: str, profile: str) -> Iterable[Override]:
         return (
@@ -90,12 +91,17 @@ class Tuning:
         )
 
     def enabled(self, rule: str, target: str, profile: str) -> bool:
-        """Whether the rule runs for this target and profile at all."""
-        enabled = rule not in self.off_by_default
-        for override in self._applying(rule, target, profile):
-            if override.enabled is not None:
-                enabled = override.enabled
-        return enabled
+        """Whether the rule runs for this target and profile at all (asked for every
+        policy and object, so each answer is kept)."""
+        key = (rule, target, profile)
+        known = self._enabled.get(key)
+        if known is None:
+            known = rule not in self.off_by_default
+            for override in self._applying(rule, target, profile):
+                if override.enabled is not None:
+                    known = override.enabled
+            self._enabled[key] = known
+        return known
 
     def params(
         self, rule: str, defaults: Iterable[tuple[str, Any]], target: str, profile: str
