@@ -293,8 +293,8 @@ def default_message(outcome: Outcome) -> str:
 def _as_written(value: Any) -> Any:
     """A value as a message shows it: YAML's `true`, a list as JSON, unset as `unset`;
     numbers and text stay as they are, so a format spec (`{actual:>5}`) still applies."""
-    if value is MISSING or isinstance(value, bool | list | dict):
-        return show(value)
+    if value is MISSING or value == "" or isinstance(value, bool | list | dict):
+        return show(value) if value != "" else '""'
     return value
 
 

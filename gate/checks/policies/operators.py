@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.checks.policies.quantity import parse_quantity
-from gate.checks.policies.selectors import Rendering, selected_by, selects, validate_kinds
+from gate.checks.policies.selectors import (
+    Rendering,
+    scaled_by,
+    selected_by,
+    selects,
+    validate_kinds,
+)
 from gate.model import RenderedObject
 from gate.regexes import compile_regex
 
@@ -161,5 +167,6 @@ OPERATORS: dict[str, Operator] = {
         Operator(
             "selected_by", "to be selected by", _related, validate_kinds, False, relate=selected_by
         ),
+        Operator("scaled_by", "to be scaled by", _related, validate_kinds, False, relate=scaled_by),
     )
 }

@@ -121,6 +121,7 @@ class Rendering:
         self.objects = objects
         self._pods: dict[tuple[str, frozenset[str]], _Pods] = {}
         self._covered: dict[tuple[str, frozenset[str]], frozenset[int]] = {}
+        self._of_kinds: dict[tuple[str, frozenset[str]], list[RenderedObject]] = {}
 
     def pods(self, namespace: str, kinds: frozenset[str]) -> _Pods:
         key = (namespace, kinds)
@@ -148,7 +149,13 @@ class Rendering:
         return self._covered[key]
 
     def selectors(self, namespace: str, kinds: frozenset[str]) -> list[RenderedObject]:
-        return [o for o in self.objects if o.kind in kinds and o.namespace == namespace]
+        """The objects of `kinds` in the namespace (kept: every object asks)."""
+        key = (namespace, kinds)
+        if key not in self._of_kinds:
+            self._of_kinds[key] = [
+                o for o in self.objects if o.kind in kinds and o.namespace == namespace
+            ]
+        return self._of_kinds[key]
 
 
 def _kinds(expected: Any) -> frozenset[str]:
@@ -180,15 +187,74 @@ def selected_by(
     return missing
 
 
+# Labels a controller puts on the pods it makes, which no template renders: a Service
+# for one pod of a StatefulSet selects `statefulset.kubernetes.io/pod-name: db-0`.
+CONTROLLER_LABELS = frozenset(
+    {
+        "statefulset.kubernetes.io/pod-name",
+        "apps.kubernetes.io/pod-index",
+        "controller-revision-hash",
+        "pod-template-hash",
+        "batch.kubernetes.io/job-completion-index",
+    }
+)
+
+
+def _without_controller_labels(selector: Any, plain: bool) -> tuple[Any, bool]:
+    """The selector without the terms on controller-made labels, and whether it had any."""
+    if not isinstance(selector, dict):
+        return selector, False
+    if plain:
+        kept = {k: v for k, v in selector.items() if k not in CONTROLLER_LABELS}
+        return kept, len(kept) != len(selector)
+    labels = selector.get("matchLabels")
+    expressions = selector.get("matchExpressions")
+    dropped = False
+    out = dict(selector)
+    if isinstance(labels, dict):
+        out["matchLabels"] = {k: v for k, v in labels.items() if k not in CONTROLLER_LABELS}
+        dropped = len(out["matchLabels"]) != len(labels)
+    if isinstance(expressions, list):
+        out["matchExpressions"] = [
+            e
+            for e in expressions
+            if not (isinstance(e, dict) and e.get("key") in CONTROLLER_LABELS)
+        ]
+        dropped = dropped or len(out["matchExpressions"]) != len(expressions)
+    return out, dropped
+
+
 def selects(selector: Any, expected: Any, obj: RenderedObject, rendering: Rendering) -> str | None:
     """`selects: [Deployment, ...]`: the selector selects the pods of some object of those
-    kinds in the rendering and namespace."""
+    kinds in the rendering and namespace. Terms on labels controllers add to the pods they
+    make (CONTROLLER_LABELS) are left out: the rendering cannot show them."""
     kinds = _kinds(expected)
     pods = rendering.pods(obj.namespace, kinds)
-    found = pods.selected(selector, obj.kind in PLAIN_SELECTOR_KINDS)
+    plain = obj.kind in PLAIN_SELECTOR_KINDS
+    selector, dropped = _without_controller_labels(selector, plain)
+    if dropped and plain and not selector:
+        return None  # only controller-made labels: which pod it is, the rendering cannot say
+    found = pods.selected(selector, plain)
     if any(pods.owners[i] is not obj for i in found):
         return None
     return f"selects no pod of a {_named(kinds, ', ')} in this rendering"
+
+
+def scaled_by(name: Any, expected: Any, obj: RenderedObject, rendering: Rendering) -> str | None:
+    """`{path: metadata.name, scaled_by: [HorizontalPodAutoscaler]}`: some object of those
+    kinds in the rendering and namespace names this object in `spec.scaleTargetRef` (its
+    kind, when given, and its name), so that object decides the replicas."""
+    kinds = _kinds(expected)
+    for peer in rendering.selectors(obj.namespace, kinds):
+        spec = peer.body.get("spec")
+        ref = spec.get("scaleTargetRef") if isinstance(spec, dict) else None
+        if (
+            isinstance(ref, dict)
+            and ref.get("name") == name
+            and ref.get("kind", obj.kind) == obj.kind
+        ):
+            return None
+    return f"no {_named(kinds, ' or ')} in this rendering scales it"
 
 
 def validate_kinds(expected: Any) -> None:

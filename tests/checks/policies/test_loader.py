@@ -68,6 +68,7 @@ assert:
     - {path: "m[*]", contains: Template}
     - {path: "$.spec.selector", selects: [Deployment]}
     - {path: "$.spec.template.metadata.labels", selected_by: PodDisruptionBudget}
+    - {path: "$.metadata.name", scaled_by: [HorizontalPodAutoscaler]}
     - any:
         - {path: k, exists: true, decode: base64}
         - not: {path: l, exists: true}

@@ -207,7 +207,10 @@ def test_container_messages_name_the_container(name: str) -> None:
         assert policy.message, policy.id
         texts = [policy.message, *(leaf.message for leaf in leaves(policy.assertion))]
         for text in (t for t in texts if t is not None):
-            assert text.startswith("container {item.name}: "), (policy.id, text)
+            assert text.startswith(("container {item.name}: ", "container {container}: ")), (
+                policy.id,
+                text,
+            )
 
 
 def test_every_pack_policy_is_in_the_mapping_table() -> None:
@@ -582,12 +585,24 @@ def test_each_restricted_volume_type_passes(volume: str) -> None:
     assert not fires("pss-restricted-volume-types", body)
 
 
-@pytest.mark.parametrize("volume", ["hostPath", "nfs", "iscsi", "gitRepo", "rbd", "cephfs"])
+@pytest.mark.parametrize("volume", ["nfs", "iscsi", "gitRepo", "rbd", "cephfs"])
 def test_other_volume_types_fail(volume: str) -> None:
     body = pod(container(), volumes=[{"name": "ok", "emptyDir": {}}, {"name": "v", volume: {}}])
     (finding,) = of("pss-restricted-volume-types", body)
     assert finding.path == "spec.volumes[1]"
     assert finding.message.startswith("volume v: ")
+
+
+def test_a_host_path_volume_is_one_finding_of_baseline_not_two() -> None:
+    body = pod(container(), volumes=[{"name": "root", "hostPath": {"path": "/"}}])
+    assert fires("pss-baseline-host-path-volumes", body)
+    assert not fires("pss-restricted-volume-types", body)
+
+
+@pytest.mark.parametrize("empty", [{"secret": None}, {"configMap": None, "nfs": None}, {}])
+def test_a_volume_without_source_is_an_empty_dir(empty: dict[str, Any]) -> None:
+    body = pod(container(), volumes=[{"name": "ca", **empty}])
+    assert not fires("pss-restricted-volume-types", body)
 
 
 @pytest.mark.parametrize(("value", "fails"), [(False, False), (True, True), (None, True)])
@@ -734,7 +749,7 @@ def test_liveness_without_readiness_is_not_compared() -> None:
 
 def test_replicas_and_budgets_are_off_until_a_profile_turns_them_on() -> None:
     off = {p.id for name in PACK_NAMES for p in pack(name) if not p.enabled}
-    assert off == {"replicas-more-than-one", "pod-disruption-budget"}
+    assert off == {"replicas-more-than-one", "autoscaler-min-replicas", "pod-disruption-budget"}
 
 
 @pytest.mark.parametrize(("replicas", "fails"), [(None, True), (1, True), (2, False), (5, False)])
@@ -745,7 +760,24 @@ def test_replicas(replicas: int | None, fails: bool) -> None:
     found = of("replicas-more-than-one", body)
     assert bool(found) is fails
     if fails:
-        assert found[0].message.startswith(f"spec.replicas is {replicas or 1}, needs >= 2")
+        assert found[0].message.startswith(
+            f"spec.replicas is {replicas or 1} (unset means 1), needs >= 2"
+        )
+
+
+def test_a_workload_an_autoscaler_scales_is_left_to_its_min_replicas() -> None:
+    body = deployment(container())
+    name = body["metadata"]["name"]
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "scaler", "namespace": body["metadata"].get("namespace", "")},
+        "spec": {"scaleTargetRef": {"kind": "Deployment", "name": name}, "maxReplicas": 5},
+    }
+    assert of("replicas-more-than-one", body, hpa) == []
+    assert [f.object for f in of("autoscaler-min-replicas", body, hpa)] == [rendered(hpa).identity]
+    other = dict(hpa, spec={**hpa["spec"], "scaleTargetRef": {"kind": "StatefulSet", "name": name}})
+    assert of("replicas-more-than-one", body, other)
 
 
 def test_the_replica_minimum_is_a_parameter() -> None:

@@ -175,3 +175,19 @@ def test_a_list_example_is_a_whole_rendering(load: Any) -> None:
 def test_selects_needs_kinds(load: Any) -> None:
     with pytest.raises(GateError, match="selects needs a kind or a list of kinds"):
         load("id: x\nassert: {path: spec.selector, selects: []}\n")
+
+
+def test_controller_made_labels_are_left_out(load: Any) -> None:
+    policy = load(SERVICE_POLICY)
+    db = {
+        "kind": "StatefulSet",
+        "metadata": {"name": "db"},
+        "spec": {"template": {"metadata": {"labels": {"app": "db"}}}},
+    }
+    one_pod = service({"app": "db", "statefulset.kubernetes.io/pod-name": "db-0"}, name="db-0")
+    only_pod_name = service({"statefulset.kubernetes.io/pod-name": "db-0"}, name="db-0-x")
+    assert rules(policy, obj(one_pod), obj(db)) == []
+    assert rules(policy, obj(only_pod_name), obj(db)) == []
+    # The other terms still count.
+    wrong = service({"app": "cache", "statefulset.kubernetes.io/pod-name": "db-0"}, name="w")
+    assert rules(policy, obj(wrong), obj(db)) == ["v1/Service/shop/w"]
