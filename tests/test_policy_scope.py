@@ -103,7 +103,7 @@ def test_a_helm_tests_value_gate_does_not_know_is_exit_2(tmp_path: Path, helm_pa
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("phases", ["test", "test-success", "pre-install, test"])
+@pytest.mark.parametrize("phases", ["test", "test-success", "pre-install, test", " Test"])
 def test_every_test_phase_is_a_test_hook(tmp_path: Path, helm_path: str, phases: str) -> None:
     root = repository(tmp_path)
     template = root / "chart" / "templates" / "tests" / "test-connection.yaml"

@@ -27,7 +27,8 @@ def helm_test_hook(obj: RenderedObject) -> bool:
     hooks = annotations.get(HOOK_ANNOTATION) if isinstance(annotations, dict) else None
     if not isinstance(hooks, str):
         return False
-    return any(phase.strip() in TEST_PHASES for phase in hooks.split(","))
+    # helm reads each phase trimmed and lower-cased: `Test` is a test hook too.
+    return any(phase.strip().lower() in TEST_PHASES for phase in hooks.split(","))
 
 
 def skips_helm_tests(policy: Policy, obj: RenderedObject) -> bool:

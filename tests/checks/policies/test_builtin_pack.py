@@ -358,7 +358,7 @@ def test_a_missing_startup_probe_is_said_so() -> None:
     assert "initialDelaySeconds >= 120" in finding.message
 
 
-@pytest.mark.parametrize(("probe", "shown"), [({"initialDelaySeconds": 2}, "2"), ({}, "0")])
+@pytest.mark.parametrize(("probe", "shown"), [({"initialDelaySeconds": 2}, "2"), ({}, "unset")])
 def test_a_low_startup_delay_says_is_and_needs(probe: dict[str, Any], shown: str) -> None:
     body = deployment(pod_spec(container(name="web", probe={"tcpSocket": {"port": 1}, **probe})))
     (finding,) = of("startup-probe-initial-delay", body)
