@@ -76,8 +76,15 @@ def starter_config(root: Path) -> str:
         "# Written by `gate init`. Profiles are the values-<profile>.yaml files found beside\n"
         "# each chart (relative to the chart folder). Then: `gate golden update` and\n"
         "# `gate check`. Every key is explained in gate's docs/configuration.md\n"
-        "# (`gate --version` shows where gate's docs are installed).\n" + body
+        "# (`gate --version` shows where gate's docs are installed).\n" + body + PACKS_HINT
     )
+
+
+# The opt-in packs, offered where a new user reads first (docs/policies.md#packs).
+PACKS_HINT = (
+    "# More policies, opt-in by name (docs/policies.md#packs):\n"
+    "# packs: [pod-security-baseline, pod-security-restricted, reliability]\n"
+)
 
 
 CACHE_LINE = ".gate-cache/"

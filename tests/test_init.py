@@ -7,6 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from gate.checks.policies.packs import available_packs
 from gate.cli import main
 from gate.config import load_config
 from tests.conftest import REPO
@@ -37,3 +38,17 @@ def test_init_without_charts_is_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no chart" in result.output
     assert not (tmp_path / "gate.yaml").exists()
+
+
+def test_init_offers_every_pack_gate_ships(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "charts-under-test" / "backstage", tmp_path / "backstage")
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "gate.yaml").read_text(encoding="utf-8")
+    assert available_packs(), "gate ships packs"
+    for name in available_packs():
+        assert name in text.split("# packs:", 1)[1], name
+    # Uncommented, the line is a gate.yaml gate accepts.
+    uncommented = text.replace("# packs:", "packs:")
+    (tmp_path / "gate.yaml").write_text(uncommented, encoding="utf-8")
+    assert load_config(tmp_path / "gate.yaml").packs == available_packs()
