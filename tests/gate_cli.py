@@ -80,3 +80,23 @@ def json_report(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     assert "Traceback" not in result.stderr, result.stderr
     assert "internal error" not in result.stderr, result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def check_with_report(root: Path, helm: str, *args: str) -> tuple[Run, dict[str, Any]]:
+    """`gate check` in `root` with its own XDG cache, the text report on stdout and the
+    JSON report read back; a traceback fails the test."""
+    out = root / "report.json"
+    result = run(
+        "check",
+        "--helm",
+        helm,
+        "--format",
+        "text",
+        "--format",
+        f"json:{out}",
+        *args,
+        cwd=root,
+        env={"XDG_CACHE_HOME": str(root / "xdg")},
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result, json.loads(out.read_text(encoding="utf-8"))

@@ -3,7 +3,6 @@ run as users run gate, on a chart shaped like `helm create`'s, with Helm 3 and H
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
-from tests.gate_cli import Run, run
+from tests.gate_cli import check_with_report, run
 
 CHART = REPO / "tests" / "fixtures" / "charts" / "hooked-app"
 TEST_POD = "v1/Pod/default/app-test-connection"
@@ -45,21 +44,7 @@ def repository(root: Path, *extra: str) -> Path:
     return root
 
 
-def check(root: Path, helm: str) -> tuple[Run, dict[str, Any]]:
-    out = root / "report.json"
-    result = run(
-        "check",
-        "--helm",
-        helm,
-        "--format",
-        "text",
-        "--format",
-        f"json:{out}",
-        cwd=root,
-        env={"XDG_CACHE_HOME": str(root / "xdg")},
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result, json.loads(out.read_text(encoding="utf-8"))
+check = check_with_report
 
 
 def on(report: dict[str, Any], obj: str) -> set[str]:

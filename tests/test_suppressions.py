@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import REPO
-from tests.gate_cli import Run, run
+from tests.gate_cli import check_with_report
 
 CHART = REPO / "tests" / "fixtures" / "charts" / "hooked-app"
 DEPLOYMENT = "apps/v1/Deployment/default/app"
@@ -33,22 +33,7 @@ def repository(root: Path, annotations: dict[str, str]) -> Path:
     return root
 
 
-def check(root: Path, helm: str, *formats: str) -> tuple[Run, dict[str, Any]]:
-    out = root / "report.json"
-    result = run(
-        "check",
-        "--helm",
-        helm,
-        "--format",
-        "text",
-        "--format",
-        f"json:{out}",
-        *formats,
-        cwd=root,
-        env={"XDG_CACHE_HOME": str(root / "xdg")},
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result, json.loads(out.read_text(encoding="utf-8"))
+check = check_with_report
 
 
 def on_deployment(report: dict[str, Any], rule: str) -> list[dict[str, Any]]:
