@@ -83,7 +83,9 @@ def _applies_to(policy: Policy) -> str:
     return "; ".join(parts) or "every object"
 
 
-def _pairs(config: GateConfig, targets: Sequence[str], profiles: Sequence[str]) -> list[Any]:
+def _pairs(
+    config: GateConfig, targets: Sequence[str], profiles: Sequence[str]
+) -> list[tuple[str, str]]:
     pairs = [
         (t.name, p.name)
         for t in config.targets
@@ -102,9 +104,8 @@ def explain(
     config = gate.config
     policy = next((p for p in gate.policies if p.id == rule), None)
     if policy is None and rule not in CHECK_RULES:
-        known = [p.id for p in gate.policies] + list(CHECK_RULES)
         raise GateError(
-            f"there is no rule {rule!r}{did_you_mean(rule, known)}; `gate policies` lists "
+            f"there is no rule {rule!r}{did_you_mean(rule, gate.known_rules)}; `gate policies` lists "
             "the policies, docs/reports.md the checks' rules"
         )
     settings = []
