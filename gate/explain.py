@@ -104,9 +104,10 @@ def explain(
     config = gate.config
     policy = next((p for p in gate.policies if p.id == rule), None)
     if policy is None and rule not in CHECK_RULES:
+        guess = did_you_mean(rule, gate.known_rules)
         raise GateError(
-            f"there is no rule {rule!r}{did_you_mean(rule, gate.known_rules)}; `gate policies` lists "
-            "the policies, docs/reports.md the checks' rules"
+            f"there is no rule {rule!r}{guess}; `gate policies` lists the policies, "
+            "docs/reports.md the checks' rules"
         )
     settings = []
     for target, profile in _pairs(config, targets, profiles):
