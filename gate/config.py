@@ -19,6 +19,8 @@ from typing import Any
 
 from gate.checks.policies.packs import available_packs
 from gate.checks.policies.paths import compile_path
+from gate.discovery import Note
+from gate.discovery.argocd import HelmSource, read_applications
 from gate.errors import GateError
 from gate.limits import DEFAULT_LIMITS, LIMIT_KEYS, Limits
 from gate.model import Severity
@@ -56,6 +58,13 @@ class Profile:
     values: tuple[Path, ...] = ()
     set: tuple[tuple[str, Any], ...] = ()
     set_lines: tuple[int | None, ...] = ()  # gate.yaml line of each `set` entry
+    # A discovered profile (gate/discovery/) renders as its deployer does: its own
+    # release and namespace (None: the target's), CRDs left out when it says so, and
+    # the file and line it came from.
+    release: str | None = None
+    namespace: str | None = None
+    include_crds: bool = True
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,12 @@ class Target:
 
     def profile(self, name: str) -> Profile | None:
         return next((p for p in self.profiles if p.name == name), None)
+
+    def release_of(self, profile: Profile) -> str:
+        return profile.release or self.release
+
+    def namespace_of(self, profile: Profile) -> str:
+        return profile.namespace or self.namespace
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,9 @@ class GateConfig:
     # "skip": gate's own policies leave helm test hooks alone (helm install never
     # creates them); "check": they check them like any workload
     helm_tests: str = "skip"
+    # What `discover:` found but cannot render as the deployer would (gate/discovery/):
+    # each a discovery-unsupported warning in every report.
+    discovery_notes: tuple[Note, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -198,7 +216,7 @@ EXEMPTION_SPEC = {
     "reason": "str",
     "expires": "date",
 }
-PROFILE_SPEC = {"values": ["str"], "set": MapOf("any")}
+PROFILE_SPEC = {"values": ["str"], "set": MapOf("any"), "release": "str", "namespace": "str"}
 TARGET_SPEC = {
     "name": "str",
     "chart": "str",
@@ -220,6 +238,7 @@ CONFIG_SPEC = {
     "golden": {"dir": "str", "ignore": ["str"]},
     "cache": {"dir": "str", "max_mb": "int"},
     "targets": [TARGET_SPEC],
+    "discover": [{"argocd": "str"}],
     "schemas": {"crds": ["str"], "strict": "bool"},
     "values": {"no_effect": "bool", "max_renders": "int", "free_form": ["str"]},
     "overrides": [OVERRIDE_SPEC],
@@ -357,13 +376,16 @@ def load_config(path: Path) -> GateConfig:
     )
     checker.fence = fence
     checker.limits = _limits(data.get("limits", {}), checker)
+    targets, notes = _with_discovered(
+        _targets(data.get("targets", []), base, checker), data.get("discover", []), base, checker
+    )
     return GateConfig(
         file=path,
         helm=_helm(data.get("helm", {}), checker),
         policies=checker.readable(data.get("policies", []), base, ("policies",), "policy file"),
         builtin_policies=data.get("builtin_policies", True),
         golden=_golden(data, base, checker),
-        targets=_targets(data.get("targets", []), base, checker),
+        targets=targets,
         schemas=SchemaSettings(
             crds=checker.readable(
                 data.get("schemas", {}).get("crds", []), base, ("schemas", "crds"), "CRD file"
@@ -382,6 +404,7 @@ def load_config(path: Path) -> GateConfig:
         fail_on=_fail_on(data, checker),
         packs=_packs(data.get("packs", []), checker),
         helm_tests=_choice(data, "helm_tests", HELM_TESTS_CHOICES, checker, HELM_TESTS_HINT),
+        discovery_notes=notes,
     )
 
 
@@ -632,7 +655,114 @@ def _profile(
         values.append(found)
     entries = tuple(data.get("set", {}).items())
     lines = tuple(checker.doc.line_of((*where, "set", key)) for key, _ in entries)
-    return Profile(name=name, values=tuple(values), set=entries, set_lines=lines)
+    for key, pattern, most, what in (
+        ("release", _RELEASE, 53, "a release name helm accepts"),
+        ("namespace", _NAMESPACE, 63, "a Kubernetes namespace name"),
+    ):
+        value = data.get(key)
+        if value is not None and (not pattern.fullmatch(value) or len(value) > most):
+            raise checker.fail((*where, key), f"{key} {value!r} of profile {name!r} is not {what}")
+    return Profile(
+        name=name,
+        values=tuple(values),
+        set=entries,
+        set_lines=lines,
+        release=data.get("release"),
+        namespace=data.get("namespace"),
+    )
+
+
+def _with_discovered(
+    targets: tuple[Target, ...], entries: list[dict[str, str]], base: Path, checker: _Checker
+) -> tuple[tuple[Target, ...], tuple[Note, ...]]:
+    """The hand-written targets, then those `discover:` reads (gate/discovery/): one
+    target per chart, named after its folder, one profile per Application."""
+    if not entries:
+        return targets, ()
+    notes: list[Note] = []
+    by_chart: dict[Path, list[HelmSource]] = {}
+    for index, entry in enumerate(entries):
+        if len(entry) != 1:
+            raise checker.fail(
+                ("discover", index),
+                "each discover entry names one source, e.g. `- argocd: deploy/apps/`",
+            )
+        folder = clean(base / entry["argocd"])
+        line = checker.doc.line_of(("discover", index))
+        if not folder.is_dir():
+            raise checker.fail(("discover", index), f"{entry['argocd']!r} is not a folder")
+        checker.fence.check_read(folder, "argocd folder", checker.doc.file, line)
+        found = read_applications(folder, checker.fence.root, checker.fence, checker.limits)
+        notes += found.notes
+        for source in found.sources:
+            by_chart.setdefault(source.chart, []).append(source)
+    names = {t.name for t in targets}
+    out = list(targets)
+    for chart, sources in sorted(by_chart.items()):
+        name = chart.name if chart.name not in names else _path_name(chart, checker.fence.root)
+        if name in names or not _NAME.fullmatch(name):
+            first = sources[0]
+            raise GateError(
+                f"the Applications of chart {chart} would be target {name!r}, which gate.yaml "
+                "already has (or cannot name a folder); rename that target",
+                first.file,
+                first.line,
+            )
+        names.add(name)
+        out.append(
+            Target(name, chart, sources[0].release, sources[0].namespace, _profiles(sources))
+        )
+    return tuple(out), tuple(notes)
+
+
+def _path_name(chart: Path, root: Path) -> str:
+    try:
+        return "-".join(chart.relative_to(root).parts)
+    except ValueError:
+        return chart.name
+
+
+def _profiles(sources: list[HelmSource]) -> tuple[Profile, ...]:
+    profiles: dict[str, Profile] = {}
+    for source in sources:
+        where = f"{source.file}:{source.line}" if source.line else str(source.file)
+        if source.application in profiles:
+            raise GateError(
+                f"two Applications named {source.application!r} render chart {source.chart} "
+                f"(the other is {profiles[source.application].origin}); gate names profiles "
+                "after Applications, so rename one",
+                source.file,
+                source.line,
+            )
+        for label, value, pattern, most in (
+            ("release name", source.release, _RELEASE, 53),
+            ("namespace", source.namespace, _NAMESPACE, 63),
+        ):
+            if not pattern.fullmatch(value) or len(value) > most:
+                raise GateError(
+                    f"Application {source.application!r}: {label} {value!r} is not one "
+                    "helm and Kubernetes accept",
+                    source.file,
+                    source.line,
+                )
+        if not _NAME.fullmatch(source.application):
+            raise GateError(
+                f"Application name {source.application!r} cannot name a profile (letters, "
+                "digits, '.', '_' or '-')",
+                source.file,
+                source.line,
+            )
+        profiles[source.application] = Profile(
+            name=source.application,
+            values=source.values,
+            set=source.set,
+            set_lines=(None,) * len(source.set),
+            release=source.release,
+            namespace=source.namespace,
+            include_crds=source.include_crds,
+            origin=where,
+        )
+    return tuple(profiles.values())
 
 
 def _override(data: dict[str, Any], index: int, checker: _Checker) -> Override:

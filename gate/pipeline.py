@@ -308,6 +308,20 @@ class Gate:
                 digests.put(path, text, _digests(split))
         return writes
 
+    def discovery_findings(self) -> list[Finding]:
+        """What gate.yaml `discover:` found but cannot render as the deployer does."""
+        return [
+            Finding(
+                Category.VALUES,
+                "discovery-unsupported",
+                Severity.WARNING,
+                note.message,
+                file=str(note.file),
+                line=note.line,
+            )
+            for note in self.config.discovery_notes
+        ]
+
     @property
     def known_rules(self) -> frozenset[str]:
         """Every rule id a gate.yaml override or exemption, or an annotation, may name."""
@@ -368,6 +382,7 @@ class Gate:
         """Tune, exempt, order and count: the Report every format prints. Every file is
         named relative to the repository root here, wherever it was found."""
         relative = self.config.fence.relative
+        findings = [*findings, *self.discovery_findings()]
         tuned = [
             dataclasses.replace(f, file=relative(f.file))
             for f in (self.tuning.adjust(f) for f in findings)

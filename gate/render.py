@@ -111,9 +111,9 @@ def template_args(
     args = [
         helm.path,
         "template",
-        f"--namespace={target.namespace}",
+        f"--namespace={target.namespace_of(profile)}",
         f"--kube-version={settings.kube_version}",
-        "--include-crds",
+        *(["--include-crds"] if profile.include_crds else []),
     ]
     if settings.api_versions:  # one comma-separated flag: hundreds of kinds stay readable
         args.append(f"--api-versions={','.join(settings.api_versions)}")
@@ -122,7 +122,7 @@ def template_args(
         # --set-json keeps the YAML type the user wrote: "1.2.3" stays a string,
         # 3 stays a number, a list stays a list.
         args.append(f"--set-json={key}={json.dumps(value, default=str)}")
-    return [*args, "--", target.release, str(folder or target.chart)]
+    return [*args, "--", target.release_of(profile), str(folder or target.chart)]
 
 
 def render(

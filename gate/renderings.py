@@ -119,7 +119,12 @@ def split_rendering(
             ),
         )
     context = StreamContext(
-        target.name, profile.name, target.namespace, target.chart, limits=limits, sources=sources
+        target.name,
+        profile.name,
+        target.namespace_of(profile),
+        target.chart,
+        limits=limits,
+        sources=sources,
     )
     try:
         objects = tuple(split_stream(rendering.stream, context))

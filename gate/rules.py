@@ -101,6 +101,14 @@ CHECK_DOCS: dict[str, tuple[str, str]] = {
         "profile: remove it, so that stale exemptions do not pile up.",
         "docs/configuration.md#exemptions",
     ),
+    "discovery-unsupported": (
+        "A source gate.yaml `discover:` reads (an Argo CD Application) asks for something "
+        "gate cannot render offline as the deployer does: a chart from a remote "
+        "repository, a file parameter, its own Kubernetes version, an ApplicationSet. The "
+        "message names the file and line and what gate did instead (skipped it, or "
+        "rendered without it).",
+        "docs/discovery.md",
+    ),
     "suppression-without-reason": (
         "A `gate.dev/ignore.<rule>` annotation on a rendered object has no reason (its "
         "value is empty): it suppresses nothing until it says why, since the reason is what "

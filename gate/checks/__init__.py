@@ -32,6 +32,11 @@ CHECK_RULES: dict[str, tuple[Category, Severity, str]] = {
     "render-failed": (Category.RENDER, Severity.ERROR, "helm could not render"),
     "exemption-expired": (Category.EXEMPTION, Severity.ERROR, "an exemption past its expiry"),
     "exemption-unused": (Category.EXEMPTION, Severity.WARNING, "an exemption that matched nothing"),
+    "discovery-unsupported": (
+        Category.VALUES,
+        Severity.WARNING,
+        "a deployment setting gate cannot render as the deployer does",
+    ),
     "suppression-without-reason": (
         Category.POLICY,
         Severity.ERROR,

@@ -1,0 +1,156 @@
+"""gate.yaml `discover: [{argocd: ...}]`: Argo CD Applications become targets and
+profiles that render as Argo CD renders them (issue 15). Run as users run gate, with
+real Helm 3 and Helm 4, on a GitOps repository shaped like the incident's platform."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gate.discovery.argocd import set_path_step, typed_as_set
+from tests.conftest import REPO
+from tests.gate_cli import check_with_report, run
+
+FIXTURE = REPO / "tests" / "fixtures" / "gitops" / "argocd"
+DISCOVERED = """\
+helm: {kube_version: "1.31.0"}
+discover:
+  - argocd: deploy/apps
+"""
+# What the Applications say, written by hand.
+HAND_WRITTEN = """\
+helm: {kube_version: "1.31.0"}
+targets:
+  - name: backstage
+    chart: charts/backstage
+    release: neuroscale-backstage
+    namespace: backstage
+    profiles:
+      backstage-dev:
+        values: [values-dev.yaml]
+        namespace: backstage-dev
+      backstage-prod:
+        values: [deploy/env/backstage-prod.yaml]
+        set:
+          backstage: {backstage: {replicas: 3}}
+          'backstage.backstage.podAnnotations.neuroscale\\.io/release': "42"
+          backstage.backstage.replicas: 4
+"""
+
+
+def repository(root: Path, gate_yaml: str) -> Path:
+    shutil.copytree(FIXTURE, root)
+    shutil.copytree(REPO / "charts-under-test" / "backstage", root / "charts" / "backstage")
+    (root / "gate.yaml").write_text(gate_yaml, encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+def comparable(report: dict[str, Any]) -> set[tuple[str, ...]]:
+    return {
+        (f["rule"], f["target"], f["profile"], f["object"], f["path"], f["message"])
+        for f in report["findings"]
+        if f["rule"] != "discovery-unsupported"
+    }
+
+
+def test_discovered_targets_find_what_the_hand_written_ones_do(
+    tmp_path: Path, helm_path: str
+) -> None:
+    found, discovered = check_with_report(repository(tmp_path / "a", DISCOVERED), helm_path)
+    _, written = check_with_report(repository(tmp_path / "b", HAND_WRITTEN), helm_path)
+    assert [(r["target"], r["profile"]) for r in discovered["runs"]] == [
+        ("backstage", "backstage-dev"),
+        ("backstage", "backstage-prod"),
+    ]
+    assert all(r["rendered"] for r in discovered["runs"])
+    assert comparable(discovered) == comparable(written)
+    assert comparable(discovered), "the fixture has findings to compare"
+    assert found.code == 1
+
+
+def test_what_gate_cannot_render_is_a_warning_naming_the_line(
+    tmp_path: Path, helm_path: str
+) -> None:
+    _, report = check_with_report(repository(tmp_path / "repo", DISCOVERED), helm_path)
+    notes = [f for f in report["findings"] if f["rule"] == "discovery-unsupported"]
+    assert {(n["file"], n["line"]) for n in notes} == {
+        ("deploy/apps/remote.yaml", 9),
+        ("deploy/apps/remote.yaml", 14),
+    }
+    assert all(n["severity"] == "warning" for n in notes)
+    by_line = {n["line"]: n["message"] for n in notes}
+    assert "chart 'kserve' v0.14.0 comes from oci://ghcr.io/kserve/charts" in by_line[9]
+    assert "ApplicationSet 'tenants'" in by_line[14]
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        # Argo CD's order: value files, then valuesObject, then parameters (last wins);
+        # forceString keeps "42" text.
+        ("backstage-prod", ["replicas: 4", "neuroscale.io/release: '42'", "namespace: backstage"]),
+        ("backstage-dev", ["namespace: backstage-dev"]),
+    ],
+)
+def test_renders_as_argo_cd_does(
+    tmp_path: Path, helm_path: str, profile: str, expected: list[str]
+) -> None:
+    root = repository(tmp_path / "repo", DISCOVERED)
+    result = run("render", "backstage", "--profile", profile, "--helm", helm_path, cwd=root)
+    assert result.code == 0, result.stderr
+    for text in expected:
+        assert text in result.stdout, text
+
+
+def test_a_missing_value_file_is_exit_2_at_its_line(tmp_path: Path, helm_path: str) -> None:
+    root = repository(tmp_path / "repo", DISCOVERED)
+    apps = root / "deploy" / "apps" / "backstage.yaml"
+    apps.write_text(
+        apps.read_text(encoding="utf-8").replace("      ignoreMissingValueFiles: true\n", ""),
+        encoding="utf-8",
+    )
+    result = run("check", "--helm", helm_path, cwd=root)
+    assert result.code == 2
+    assert "deploy/apps/backstage.yaml:17" in result.stderr
+    assert "values-missing.yaml" in result.stderr
+    assert "ignoreMissingValueFiles" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_policies_json_and_explain_see_discovered_profiles(tmp_path: Path) -> None:
+    root = repository(tmp_path / "repo", DISCOVERED)
+    result = run("explain", "startup-probe-initial-delay", "--format", "json", cwd=root)
+    assert result.code == 0, result.stderr
+    profiles = {s["profile"] for s in json.loads(result.stdout)["settings"]}
+    assert profiles == {"backstage-dev", "backstage-prod"}
+
+
+@pytest.mark.parametrize(
+    ("text", "typed"),
+    [
+        ("4", 4),
+        ("-3", -3),
+        ("007", "007"),  # helm's --set keeps a leading zero text
+        ("true", True),
+        ("false", False),
+        ("null", None),
+        ("1.5", "1.5"),
+        ("{a,2}", ["a", 2]),
+        ("{}", []),
+        ("v1.2", "v1.2"),
+    ],
+)
+def test_parameters_are_typed_as_helm_set_types_them(text: str, typed: Any) -> None:
+    assert typed_as_set(text) == typed
+    assert type(typed_as_set(text)) is type(typed)
+
+
+def test_an_inline_values_key_is_one_set_step() -> None:
+    assert set_path_step("app.kubernetes.io/name") == "app\\.kubernetes\\.io/name"
+    assert set_path_step("a,b[0]=c") == "a\\,b\\[0\\]\\=c"
