@@ -154,3 +154,25 @@ def test_parameters_are_typed_as_helm_set_types_them(text: str, typed: Any) -> N
 def test_an_inline_values_key_is_one_set_step() -> None:
     assert set_path_step("app.kubernetes.io/name") == "app\\.kubernetes\\.io/name"
     assert set_path_step("a,b[0]=c") == "a\\,b\\[0\\]\\=c"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("path: charts/backstage\n    helm:", "path: ../../..\n    helm:"),
+        ("valueFiles: [values-dev.yaml, ", "valueFiles: [../../../../../etc/passwd, "),
+    ],
+)
+def test_an_application_cannot_read_outside_the_repository(
+    tmp_path: Path, helm_path: str, old: str, new: str
+) -> None:
+    root = repository(tmp_path / "repo", DISCOVERED)
+    apps = root / "deploy" / "apps" / "backstage.yaml"
+    text = apps.read_text(encoding="utf-8")
+    assert old in text
+    apps.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = run("check", "--helm", helm_path, cwd=root)
+    assert result.code == 2, result.output
+    assert "outside the repository" in result.stderr
+    assert "deploy/apps/backstage.yaml:" in result.stderr
+    assert "Traceback" not in result.stderr

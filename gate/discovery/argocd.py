@@ -143,6 +143,8 @@ def _application(
             continue
         path = str(source.get("path") or "")
         chart = (root / path).resolve() if path else root
+        # The fence first: what lies outside the repository is not ours to look at.
+        fence.check_read(chart, f"chart of Application {name!r}", doc.file, doc.line_of(where))
         if not (chart / "Chart.yaml").is_file():
             note(
                 (*where, "path"),
@@ -150,7 +152,6 @@ def _application(
                 "manifests); skipped",
             )
             continue
-        fence.check_read(chart, f"chart of Application {name!r}", doc.file, doc.line_of(where))
         helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
         assert isinstance(helm, dict)
         found.sources.append(
@@ -207,6 +208,8 @@ def _value_files(
             path = (refs[ref] / rest).resolve()
         else:
             path = (chart / text).resolve()
+        # The fence first: whether a file outside the repository exists is not ours to say.
+        fence.check_read(path, "values file", doc.file, line)
         if not path.is_file():
             if helm.get("ignoreMissingValueFiles"):
                 continue  # as Argo CD does
@@ -216,7 +219,6 @@ def _value_files(
                 doc.file,
                 line,
             )
-        fence.check_read(path, "values file", doc.file, line)
         files.append(path)
     return tuple(files)
 
