@@ -19,8 +19,9 @@ from typing import Any
 
 from gate.checks.policies.packs import available_packs
 from gate.checks.policies.paths import compile_path
-from gate.discovery import Note
-from gate.discovery.argocd import HelmSource, read_applications
+from gate.discovery import HelmSource, Note
+from gate.discovery.argocd import read_applications
+from gate.discovery.flux import read_helm_releases
 from gate.errors import GateError
 from gate.limits import DEFAULT_LIMITS, LIMIT_KEYS, Limits
 from gate.model import Severity
@@ -238,7 +239,7 @@ CONFIG_SPEC = {
     "golden": {"dir": "str", "ignore": ["str"]},
     "cache": {"dir": "str", "max_mb": "int"},
     "targets": [TARGET_SPEC],
-    "discover": [{"argocd": "str"}],
+    "discover": [{"argocd": "str", "flux": "str"}],
     "schemas": {"crds": ["str"], "strict": "bool"},
     "values": {"no_effect": "bool", "max_renders": "int", "free_form": ["str"]},
     "overrides": [OVERRIDE_SPEC],
@@ -687,12 +688,14 @@ def _with_discovered(
                 ("discover", index),
                 "each discover entry names one source, e.g. `- argocd: deploy/apps/`",
             )
-        folder = clean(base / entry["argocd"])
-        line = checker.doc.line_of(("discover", index))
+        ((kind, given),) = entry.items()
+        folder = clean(base / given)
+        line = checker.doc.line_of(("discover", index, kind))
+        checker.fence.check_read(folder, f"{kind} folder", checker.doc.file, line)
         if not folder.is_dir():
-            raise checker.fail(("discover", index), f"{entry['argocd']!r} is not a folder")
-        checker.fence.check_read(folder, "argocd folder", checker.doc.file, line)
-        found = read_applications(folder, checker.fence.root, checker.fence, checker.limits)
+            raise checker.fail(("discover", index, kind), f"{given!r} is not a folder")
+        read = read_applications if kind == "argocd" else read_helm_releases
+        found = read(folder, checker.fence.root, checker.fence, checker.limits)
         notes += found.notes
         for source in found.sources:
             by_chart.setdefault(source.chart, []).append(source)
@@ -723,14 +726,19 @@ def _path_name(chart: Path, root: Path) -> str:
 
 
 def _profiles(sources: list[HelmSource]) -> tuple[Profile, ...]:
+    """One profile per source, named after it; where two sources of one chart share a
+    name (one HelmRelease per cluster folder), each is named `<its folder>-<name>`."""
     profiles: dict[str, Profile] = {}
+    repeated = {s.name for s in sources if sum(1 for o in sources if o.name == s.name) > 1}
     for source in sources:
         where = f"{source.file}:{source.line}" if source.line else str(source.file)
-        if source.application in profiles:
+        name = (
+            f"{source.file.parent.name}-{source.name}" if source.name in repeated else source.name
+        )
+        if name in profiles:
             raise GateError(
-                f"two Applications named {source.application!r} render chart {source.chart} "
-                f"(the other is {profiles[source.application].origin}); gate names profiles "
-                "after Applications, so rename one",
+                f"two deployments of chart {source.chart} would both be profile {name!r} "
+                f"(the other is {profiles[name].origin}); rename one",
                 source.file,
                 source.line,
             )
@@ -740,20 +748,18 @@ def _profiles(sources: list[HelmSource]) -> tuple[Profile, ...]:
         ):
             if not pattern.fullmatch(value) or len(value) > most:
                 raise GateError(
-                    f"Application {source.application!r}: {label} {value!r} is not one "
-                    "helm and Kubernetes accept",
+                    f"{source.name!r}: {label} {value!r} is not one helm and Kubernetes accept",
                     source.file,
                     source.line,
                 )
-        if not _NAME.fullmatch(source.application):
+        if not _NAME.fullmatch(name):
             raise GateError(
-                f"Application name {source.application!r} cannot name a profile (letters, "
-                "digits, '.', '_' or '-')",
+                f"{name!r} cannot name a profile (letters, digits, '.', '_' or '-')",
                 source.file,
                 source.line,
             )
-        profiles[source.application] = Profile(
-            name=source.application,
+        profiles[name] = Profile(
+            name=name,
             values=source.values,
             set=source.set,
             set_lines=(None,) * len(source.set),

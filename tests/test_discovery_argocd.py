@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gate.discovery.argocd import set_path_step, typed_as_set
+from gate.discovery import set_path_step, typed_as_set
 from tests.conftest import REPO
 from tests.gate_cli import check_with_report, run
 
@@ -37,7 +37,6 @@ targets:
       backstage-prod:
         values: [deploy/env/backstage-prod.yaml]
         set:
-          backstage: {backstage: {replicas: 3}}
           'backstage.backstage.podAnnotations.neuroscale\\.io/release': "42"
           backstage.backstage.replicas: 4
 """
@@ -71,6 +70,12 @@ def test_discovered_targets_find_what_the_hand_written_ones_do(
     assert all(r["rendered"] for r in discovered["runs"])
     assert comparable(discovered) == comparable(written)
     assert comparable(discovered), "the fixture has findings to compare"
+    for profile in ("backstage-dev", "backstage-prod"):
+        renders = [
+            run("render", "backstage", "--profile", profile, "--helm", helm_path, cwd=root).stdout
+            for root in (tmp_path / "a", tmp_path / "b")
+        ]
+        assert renders[0] == renders[1] and renders[0], profile
     assert found.code == 1
 
 
@@ -94,7 +99,16 @@ def test_what_gate_cannot_render_is_a_warning_naming_the_line(
     [
         # Argo CD's order: value files, then valuesObject, then parameters (last wins);
         # forceString keeps "42" text.
-        ("backstage-prod", ["replicas: 4", "neuroscale.io/release: '42'", "namespace: backstage"]),
+        (
+            "backstage-prod",
+            [
+                "replicas: 4",
+                "neuroscale.io/release: '42'",
+                # valuesObject merges into the value files' maps; it does not replace them
+                "neuroscale.io/environment: prod",
+                "namespace: backstage",
+            ],
+        ),
         ("backstage-dev", ["namespace: backstage-dev"]),
     ],
 )

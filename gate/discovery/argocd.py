@@ -19,63 +19,24 @@ What gate cannot reproduce offline is a Note (a `discovery-unsupported` warning)
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from gate.discovery import Note
+from gate.discovery import Found, HelmSource, Note, leaf_sets, typed_as_set, yaml_files
 from gate.errors import GateError
 from gate.limits import Limits
 from gate.repository import Fence
 from gate.yamlload import Located, load_located_all
 
 API_GROUP = "argoproj.io/"
-MAX_FILES = 5_000  # files read under one `argocd:` folder
-
-
-@dataclass(frozen=True)
-class HelmSource:
-    """What one Application asks helm to render."""
-
-    application: str
-    file: Path
-    line: int | None
-    chart: Path
-    release: str
-    namespace: str
-    values: tuple[Path, ...] = ()
-    set: tuple[tuple[str, Any], ...] = ()
-    include_crds: bool = True
-
-
-@dataclass
-class Found:
-    sources: list[HelmSource] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-
-
-def _files(folder: Path) -> Iterator[Path]:
-    count = 0
-    for path in sorted(folder.rglob("*")):
-        if path.suffix in (".yaml", ".yml") and path.is_file() and not path.is_symlink():
-            count += 1
-            if count > MAX_FILES:
-                raise GateError(
-                    f"more than {MAX_FILES} YAML files under this `argocd:` folder; "
-                    "name the folder that holds the Applications",
-                    folder,
-                )
-            yield path
 
 
 def read_applications(folder: Path, root: Path, fence: Fence, limits: Limits) -> Found:
     """Every Application under `folder` as a HelmSource, or a Note saying why not."""
     found = Found()
-    for file in _files(folder):
+    for file in yaml_files(folder, "argocd"):
         fence.check_read(file, "Argo CD file", None, None)
         for doc in load_located_all(file, "Argo CD file", limits=limits):
             data = doc.data
@@ -156,7 +117,7 @@ def _application(
         assert isinstance(helm, dict)
         found.sources.append(
             HelmSource(
-                application=name,
+                name=name,
                 file=Path(doc.file),
                 line=doc.line_of(()),
                 chart=chart,
@@ -247,32 +208,7 @@ def _inline(
             doc.file,
             doc.line_of((*where, "helm")),
         )
-    return tuple((set_path_step(str(key)), value) for key, value in values.items())
-
-
-def set_path_step(key: str) -> str:
-    """A key as one step of a --set path: its dots, commas, brackets and equals signs
-    escaped, so `app.kubernetes.io/name` stays one key."""
-    return re.sub(r"([.,\[\]=\\])", r"\\\1", key)
-
-
-_INT = re.compile(r"^[-+]?[0-9]+$")
-
-
-def typed_as_set(value: str) -> Any:
-    """A parameter value as helm's --set types it (strvals): true/false, null, whole
-    numbers; `{a,b}` a list; anything else text."""
-    if value in ("true", "false"):
-        return value == "true"
-    if value == "null":
-        return None
-    if _INT.match(value) and not (
-        value.lstrip("+-").startswith("0") and len(value.lstrip("+-")) > 1
-    ):
-        return int(value)
-    if value.startswith("{") and value.endswith("}"):
-        return [typed_as_set(item) for item in value[1:-1].split(",")] if value != "{}" else []
-    return value
+    return leaf_sets(values)
 
 
 def _parameters(
