@@ -22,6 +22,7 @@ from gate.checks.policies.paths import compile_path
 from gate.discovery import HelmSource, Note
 from gate.discovery.argocd import read_applications
 from gate.discovery.flux import read_helm_releases
+from gate.discovery.helmfile import read_helmfile
 from gate.errors import GateError
 from gate.limits import DEFAULT_LIMITS, LIMIT_KEYS, Limits
 from gate.model import Severity
@@ -239,7 +240,7 @@ CONFIG_SPEC = {
     "golden": {"dir": "str", "ignore": ["str"]},
     "cache": {"dir": "str", "max_mb": "int"},
     "targets": [TARGET_SPEC],
-    "discover": [{"argocd": "str", "flux": "str"}],
+    "discover": [{"argocd": "str", "flux": "str", "helmfile": "str"}],
     "schemas": {"crds": ["str"], "strict": "bool"},
     "values": {"no_effect": "bool", "max_renders": "int", "free_form": ["str"]},
     "overrides": [OVERRIDE_SPEC],
@@ -676,12 +677,15 @@ def _profile(
 def _with_discovered(
     targets: tuple[Target, ...], entries: list[dict[str, str]], base: Path, checker: _Checker
 ) -> tuple[tuple[Target, ...], tuple[Note, ...]]:
-    """The hand-written targets, then those `discover:` reads (gate/discovery/): one
-    target per chart, named after its folder, one profile per Application."""
+    """The hand-written targets, then those `discover:` reads (gate/discovery/): for Argo
+    CD and Flux one target per chart, named after its folder, one profile per
+    Application or HelmRelease; for helmfile one target per release, one profile per
+    environment."""
     if not entries:
         return targets, ()
     notes: list[Note] = []
     by_chart: dict[Path, list[HelmSource]] = {}
+    named: list[tuple[str, list[HelmSource]]] = []
     for index, entry in enumerate(entries):
         if len(entry) != 1:
             raise checker.fail(
@@ -689,32 +693,42 @@ def _with_discovered(
                 "each discover entry names one source, e.g. `- argocd: deploy/apps/`",
             )
         ((kind, given),) = entry.items()
-        folder = clean(base / given)
-        line = checker.doc.line_of(("discover", index, kind))
-        checker.fence.check_read(folder, f"{kind} folder", checker.doc.file, line)
-        if not folder.is_dir():
-            raise checker.fail(("discover", index, kind), f"{given!r} is not a folder")
+        path = clean(base / given)
+        where: PathKey = ("discover", index, kind)
+        checker.fence.check_read(
+            path, f"{kind} source", checker.doc.file, checker.doc.line_of(where)
+        )
+        if kind == "helmfile":
+            if not path.is_file():
+                raise checker.fail(where, f"{given!r} is not a helmfile")
+            releases = read_helmfile(path, checker.fence, checker.limits)
+            notes += releases.notes
+            named += list(releases.targets.items())
+            continue
+        if not path.is_dir():
+            raise checker.fail(where, f"{given!r} is not a folder")
         read = read_applications if kind == "argocd" else read_helm_releases
-        found = read(folder, checker.fence.root, checker.fence, checker.limits)
+        found = read(path, checker.fence.root, checker.fence, checker.limits)
         notes += found.notes
         for source in found.sources:
             by_chart.setdefault(source.chart, []).append(source)
     names = {t.name for t in targets}
     out = list(targets)
-    for chart, sources in sorted(by_chart.items()):
-        name = chart.name if chart.name not in names else _path_name(chart, checker.fence.root)
+    groups = named + [
+        (chart.name if chart.name not in names else _path_name(chart, checker.fence.root), sources)
+        for chart, sources in sorted(by_chart.items())
+    ]
+    for name, sources in groups:
+        first = sources[0]
         if name in names or not _NAME.fullmatch(name):
-            first = sources[0]
             raise GateError(
-                f"the Applications of chart {chart} would be target {name!r}, which gate.yaml "
-                "already has (or cannot name a folder); rename that target",
+                f"the deployments of chart {first.chart} would be target {name!r}, which "
+                "gate.yaml already has (or which cannot name a folder); rename one",
                 first.file,
                 first.line,
             )
         names.add(name)
-        out.append(
-            Target(name, chart, sources[0].release, sources[0].namespace, _profiles(sources))
-        )
+        out.append(Target(name, first.chart, first.release, first.namespace, _profiles(sources)))
     return tuple(out), tuple(notes)
 
 

@@ -98,6 +98,20 @@ Pair = tuple[Target, Profile]
 def select(config: GateConfig, targets: Sequence[str], profiles: Sequence[str]) -> list[Pair]:
     """The target x profile pairs a command asked for; unknown names are errors, and so
     is a gate.yaml with no targets: a gate that checks nothing must not pass."""
+    if not config.targets and config.discovery_notes:
+        # `discover:` found nothing gate can render: say why, at the first place.
+        first = config.discovery_notes[0]
+        raise GateError(
+            f"gate.yaml's `discover:` found no target gate can render ({first.message}"
+            + (
+                f"; and {len(config.discovery_notes) - 1} more"
+                if len(config.discovery_notes) > 1
+                else ""
+            )
+            + "); add targets by hand under `targets:`",
+            first.file,
+            first.line,
+        )
     if not config.targets:
         raise GateError(
             "gate.yaml defines no targets, so there is nothing to render or check; add one "

@@ -1,0 +1,112 @@
+"""gate.yaml `discover: [{helmfile: helmfile.yaml}]`: helmfile releases become targets
+and their environments profiles (issue 15), with real Helm 3 and Helm 4."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import REPO
+from tests.gate_cli import check_with_report, run
+
+FIXTURE = REPO / "tests" / "fixtures" / "gitops" / "helmfile"
+DISCOVERED = """\
+helm: {kube_version: "1.31.0"}
+discover:
+  - helmfile: helmfile.yaml
+"""
+HAND_WRITTEN = """\
+helm: {kube_version: "1.31.0"}
+targets:
+  - name: neuroscale-backstage
+    chart: charts/backstage
+    release: neuroscale-backstage
+    namespace: backstage
+    profiles:
+      staging:
+        values: [charts/backstage/values-staging.yaml]
+        set:
+          'backstage.backstage.podAnnotations.neuroscale\\.io/deployer': helmfile
+          backstage.backstage.replicas: 2
+      prod:
+        values: [charts/backstage/values-prod.yaml]
+        set:
+          'backstage.backstage.podAnnotations.neuroscale\\.io/deployer': helmfile
+          backstage.backstage.replicas: 2
+"""
+
+
+def repository(root: Path, gate_yaml: str) -> Path:
+    shutil.copytree(FIXTURE, root)
+    shutil.copytree(REPO / "charts-under-test" / "backstage", root / "charts" / "backstage")
+    (root / "gate.yaml").write_text(gate_yaml, encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+def comparable(report: dict[str, Any]) -> set[tuple[str, ...]]:
+    return {
+        (f["rule"], f["target"], f["profile"], f["object"], f["path"], f["message"])
+        for f in report["findings"]
+        if f["rule"] != "discovery-unsupported"
+    }
+
+
+def test_environments_are_profiles_that_render_as_written_by_hand(
+    tmp_path: Path, helm_path: str
+) -> None:
+    _, discovered = check_with_report(repository(tmp_path / "a", DISCOVERED), helm_path)
+    _, written = check_with_report(repository(tmp_path / "b", HAND_WRITTEN), helm_path)
+    assert [(r["target"], r["profile"]) for r in discovered["runs"]] == [
+        ("neuroscale-backstage", "staging"),
+        ("neuroscale-backstage", "prod"),
+    ]
+    assert comparable(discovered) == comparable(written)
+    for profile in ("staging", "prod"):
+        renders = [
+            run(
+                "render",
+                "neuroscale-backstage",
+                "--profile",
+                profile,
+                "--helm",
+                helm_path,
+                cwd=root,
+            ).stdout
+            for root in (tmp_path / "a", tmp_path / "b")
+        ]
+        assert renders[0] == renders[1] and renders[0], profile
+        assert "neuroscale.io/deployer: helmfile" in renders[0]
+        assert f"neuroscale.io/environment: {profile}" in renders[0]  # values-<env>.yaml
+        assert "replicas: 2" in renders[0]  # set, last; env/staging.yaml is not chart values
+
+
+def test_what_needs_helmfile_itself_is_a_warning_naming_the_line(
+    tmp_path: Path, helm_path: str
+) -> None:
+    _, report = check_with_report(repository(tmp_path / "repo", DISCOVERED), helm_path)
+    notes = {
+        f["line"]: f["message"] for f in report["findings"] if f["rule"] == "discovery-unsupported"
+    }
+    assert set(notes) == {18, 25, 31}, notes
+    assert "needs helmfile's templating" in notes[18]
+    assert "comes from a chart repository" in notes[25]
+    assert "installed: false" in notes[31]
+    assert {r["target"] for r in report["runs"]} == {"neuroscale-backstage"}
+
+
+def test_a_helmfile_only_helmfile_can_read_says_so_at_its_line(tmp_path: Path) -> None:
+    root = repository(tmp_path / "repo", DISCOVERED)
+    (root / "helmfile.yaml").write_text(
+        "releases:\n{{- range .Values.apps }}\n  - name: {{ . }}\n{{- end }}\n", encoding="utf-8"
+    )
+    result = run("check", "--helm", "helm-is-not-needed", cwd=root)
+    assert result.code == 2
+    assert result.stderr.startswith("gate: helmfile.yaml:")
+    assert "needs helmfile's own templating" in result.stderr
+    assert "add targets by hand" in result.stderr
+    assert "Traceback" not in result.stderr
+    # gate policies needs no target and still works.
+    assert run("policies", cwd=root).code == 0
