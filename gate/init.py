@@ -4,6 +4,7 @@ cache committed by mistake is one a pull request could then edit)."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +77,67 @@ def starter_config(root: Path) -> str:
         "# Written by `gate init`. Profiles are the values-<profile>.yaml files found beside\n"
         "# each chart (relative to the chart folder). Then: `gate golden update` and\n"
         "# `gate check`. Every key is explained in gate's docs/configuration.md\n"
-        "# (`gate --version` shows where gate's docs are installed).\n" + body + PACKS_HINT
+        "# (`gate --version` shows where gate's docs are installed).\n"
+        + body
+        + PACKS_HINT
+        + discovery_hint(root, charts)
+    )
+
+
+# What marks a document the deployer reads (a light scan: gate init parses none):
+# its apiVersion group and its kind, each on a line of its own.
+_MARKS = {
+    "argocd": (
+        re.compile(r"^apiVersion:\s*argoproj\.io/", re.M),
+        re.compile(r"^kind:\s*Application\s*$", re.M),
+    ),
+    "flux": (
+        re.compile(r"^apiVersion:\s*helm\.toolkit\.fluxcd\.io/", re.M),
+        re.compile(r"^kind:\s*HelmRelease\s*$", re.M),
+    ),
+}
+_SCANNED_FILES = 2_000
+_SCANNED_BYTES = 1 << 20
+
+
+def discovery_hint(root: Path, charts: list[Path]) -> str:
+    """Commented `discover:` lines for the Argo CD, Flux and helmfile files found under
+    `root` (outside charts), so a team sees it can read them (docs/discovery.md)."""
+    found: dict[str, list[Path]] = {"argocd": [], "flux": [], "helmfile": []}
+    scanned = 0
+    for path in sorted(root.rglob("*.yaml")):
+        parts = path.relative_to(root).parts
+        if scanned >= _SCANNED_FILES or any(p.startswith(".") for p in parts):
+            continue
+        if any(chart in path.parents for chart in charts) or path.is_symlink():
+            continue
+        scanned += 1
+        if path.name == "helmfile.yaml":
+            found["helmfile"].append(path)
+            continue
+        try:
+            if path.stat().st_size > _SCANNED_BYTES:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        documents = text.split("\n---")
+        for kind, (group, kind_line) in _MARKS.items():
+            if any(group.search(d) and kind_line.search(d) for d in documents):
+                found[kind].append(path.parent)
+    lines = []
+    for kind, paths in found.items():
+        places = sorted(set(paths))
+        if len(places) > 1 and kind != "helmfile":
+            common = Path(os.path.commonpath(places))
+            places = [common] if common != root else places
+        lines += [f"#   - {kind}: {p.relative_to(root).as_posix() or '.'}" for p in places[:5]]
+    if not lines:
+        return ""
+    return (
+        "# Deployment files found: gate can read its targets from them instead of (or\n"
+        "# beside) the ones above, as the deployer renders them (docs/discovery.md):\n"
+        "# discover:\n" + "\n".join(lines) + "\n"
     )
 
 

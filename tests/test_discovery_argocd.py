@@ -39,6 +39,12 @@ targets:
         set:
           'backstage.backstage.podAnnotations.neuroscale\\.io/release': "42"
           backstage.backstage.replicas: 4
+  - name: models
+    chart: charts/models
+    release: iris
+    namespace: models
+    profiles:
+      models-prod: {}
 """
 
 
@@ -66,6 +72,7 @@ def test_discovered_targets_find_what_the_hand_written_ones_do(
     assert [(r["target"], r["profile"]) for r in discovered["runs"]] == [
         ("backstage", "backstage-dev"),
         ("backstage", "backstage-prod"),
+        ("models", "models-prod"),
     ]
     assert all(r["rendered"] for r in discovered["runs"])
     assert comparable(discovered) == comparable(written)
@@ -86,12 +93,12 @@ def test_what_gate_cannot_render_is_a_warning_naming_the_line(
     notes = [f for f in report["findings"] if f["rule"] == "discovery-unsupported"]
     assert {(n["file"], n["line"]) for n in notes} == {
         ("deploy/apps/remote.yaml", 9),
-        ("deploy/apps/remote.yaml", 14),
+        ("deploy/apps/remote.yaml", 20),
     }
     assert all(n["severity"] == "warning" for n in notes)
     by_line = {n["line"]: n["message"] for n in notes}
     assert "chart 'kserve' v0.14.0 comes from oci://ghcr.io/kserve/charts" in by_line[9]
-    assert "ApplicationSet 'tenants'" in by_line[14]
+    assert "ApplicationSet 'tenants': the git generator" in by_line[20]
 
 
 @pytest.mark.parametrize(
@@ -142,7 +149,7 @@ def test_policies_json_and_explain_see_discovered_profiles(tmp_path: Path) -> No
     result = run("explain", "startup-probe-initial-delay", "--format", "json", cwd=root)
     assert result.code == 0, result.stderr
     profiles = {s["profile"] for s in json.loads(result.stdout)["settings"]}
-    assert profiles == {"backstage-dev", "backstage-prod"}
+    assert profiles == {"backstage-dev", "backstage-prod", "models-prod"}
 
 
 @pytest.mark.parametrize(
@@ -190,3 +197,41 @@ def test_an_application_cannot_read_outside_the_repository(
     assert "outside the repository" in result.stderr
     assert "deploy/apps/backstage.yaml:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_kserve_application_is_checked_as_deployed(tmp_path: Path, helm_path: str) -> None:
+    _, report = check_with_report(repository(tmp_path / "repo", DISCOVERED), helm_path)
+    (unknown,) = [f for f in report["findings"] if f["profile"] == "models-prod"]
+    assert unknown["rule"] == "schema-unknown-kind"
+    assert unknown["object"] == "serving.kserve.io/v1beta1/InferenceService/models/iris"
+
+
+def test_an_app_of_apps_is_followed_one_level(tmp_path: Path, helm_path: str) -> None:
+    root = repository(tmp_path / "root", DISCOVERED.replace("deploy/apps", "deploy/root"))
+    _, report = check_with_report(root, helm_path)
+    direct = check_with_report(repository(tmp_path / "direct", DISCOVERED), helm_path)[1]
+    assert report["runs"] == direct["runs"]
+    assert comparable(report) == comparable(direct)
+    notes = [f["message"] for f in report["findings"] if f["rule"] == "discovery-unsupported"]
+    assert not any("'platform'" in n for n in notes), notes  # the root is followed, not skipped
+
+
+def test_an_application_set_list_generator_makes_one_profile_per_element(
+    tmp_path: Path, helm_path: str
+) -> None:
+    root = repository(tmp_path / "repo", DISCOVERED.replace("deploy/apps", "deploy/sets"))
+    _, report = check_with_report(root, helm_path)
+    assert [(r["target"], r["profile"]) for r in report["runs"]] == [
+        ("backstage", "backstage-alpha"),
+        ("backstage", "backstage-beta"),
+    ]
+    result = run(
+        "render", "backstage", "--profile", "backstage-beta", "--helm", helm_path, cwd=root
+    )
+    assert result.code == 0, result.stderr
+    for text in (
+        "neuroscale.io/tenant: beta",
+        "namespace: tenant-beta",
+        "neuroscale.io/environment: staging",
+    ):
+        assert text in result.stdout, text

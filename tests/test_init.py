@@ -52,3 +52,31 @@ def test_init_offers_every_pack_gate_ships(tmp_path: Path) -> None:
     uncommented = text.replace("# packs:", "packs:")
     (tmp_path / "gate.yaml").write_text(uncommented, encoding="utf-8")
     assert load_config(tmp_path / "gate.yaml").packs == available_packs()
+
+
+def test_init_offers_discover_for_the_deployment_files_it_finds(tmp_path: Path) -> None:
+    gitops = REPO / "tests" / "fixtures" / "gitops"
+    shutil.copytree(gitops / "argocd", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(gitops / "flux" / "clusters", tmp_path / "clusters")
+    shutil.copy(gitops / "helmfile" / "helmfile.yaml", tmp_path / "helmfile.yaml")
+    shutil.copytree(REPO / "charts-under-test" / "backstage", tmp_path / "charts" / "backstage")
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "gate.yaml").read_text(encoding="utf-8")
+    hint = text.split("# discover:\n", 1)[1]
+    assert hint.splitlines() == [
+        "#   - argocd: deploy",
+        "#   - flux: clusters",
+        "#   - helmfile: helmfile.yaml",
+    ]
+    # Uncommented, the block is a gate.yaml that reads every deployment found.
+    block = "discover:\n" + "\n".join(line.replace("#   - ", "  - ") for line in hint.splitlines())
+    (tmp_path / "gate.yaml").write_text(block + "\n", encoding="utf-8")
+    config = load_config(tmp_path / "gate.yaml")
+    assert {t.name for t in config.targets} == {"backstage", "models", "neuroscale-backstage"}
+
+
+def test_init_without_deployment_files_offers_no_discover(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "charts-under-test" / "backstage", tmp_path / "backstage")
+    assert CliRunner().invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    assert "discover" not in (tmp_path / "gate.yaml").read_text(encoding="utf-8")

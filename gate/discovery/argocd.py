@@ -19,6 +19,8 @@ What gate cannot reproduce offline is a Note (a `discovery-unsupported` warning)
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,29 +36,145 @@ API_GROUP = "argoproj.io/"
 
 
 def read_applications(folder: Path, root: Path, fence: Fence, limits: Limits) -> Found:
-    """Every Application under `folder` as a HelmSource, or a Note saying why not."""
+    """Every Application under `folder` (and those an app-of-apps Application's folder
+    holds, one level down; and those an ApplicationSet's list generator makes) as a
+    HelmSource, or a Note saying why not."""
     found = Found()
+    seen: set[Path] = set()
+    pending: list[_Child] = []
     for file in yaml_files(folder, "argocd"):
-        fence.check_read(file, "Argo CD file", None, None)
-        for doc in load_located_all(file, "Argo CD file", limits=limits):
-            data = doc.data
-            if not isinstance(data, dict) or not str(data.get("apiVersion", "")).startswith(
-                API_GROUP
-            ):
-                continue
-            kind = data.get("kind")
-            if kind == "Application":
-                _application(doc, data, root, fence, found)
-            elif kind == "ApplicationSet":
-                found.notes.append(
-                    Note(
-                        file,
-                        doc.line_of(()),
-                        f"ApplicationSet {_name(data)!r} is not read yet: write its "
-                        "Applications' targets in gate.yaml by hand",
-                    )
-                )
+        _read_file(file, root, fence, limits, found, seen, pending, depth=0)
+    for child in pending:  # app-of-apps: the folders root Applications point at
+        files = [child.folder / f for f in sorted(p.name for p in child.folder.iterdir())]
+        files = [
+            f for f in files if f.suffix in (".yaml", ".yml") and f.is_file() and not f.is_symlink()
+        ]
+        before = len(found.sources) + len(found.notes)
+        for file in files:
+            if file not in seen:
+                _read_file(file, root, fence, limits, found, seen, pending, depth=1)
+        already = any(f in seen for f in files)
+        if len(found.sources) + len(found.notes) == before and not already:
+            found.notes.append(child.not_a_chart)
     return found
+
+
+@dataclass(frozen=True)
+class _Child:
+    """A folder an Application renders that is not a Helm chart: an app-of-apps folder
+    of Applications, followed one level, or else a Note."""
+
+    folder: Path
+    not_a_chart: Note
+
+
+def _read_file(
+    file: Path,
+    root: Path,
+    fence: Fence,
+    limits: Limits,
+    found: Found,
+    seen: set[Path],
+    pending: list[_Child],
+    depth: int,
+) -> None:
+    seen.add(file)
+    fence.check_read(file, "Argo CD file", None, None)
+    for doc in load_located_all(file, "Argo CD file", limits=limits):
+        data = doc.data
+        if not isinstance(data, dict) or not str(data.get("apiVersion", "")).startswith(API_GROUP):
+            continue
+        kind = data.get("kind")
+        if kind == "Application":
+            _application(doc, data, root, fence, found, pending if depth == 0 else None)
+        elif kind == "ApplicationSet":
+            for generated in _generated(doc, data, found):
+                _application(generated, generated.data, root, fence, found, None)
+
+
+def _generated(doc: Located, data: dict[str, Any], found: Found) -> list[Located]:
+    """The Applications an ApplicationSet's list generator makes, each a Located whose
+    lines are the template's; a Note for any other generator."""
+    name = _name(data)
+    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    assert isinstance(spec, dict)
+    generators = spec.get("generators") if isinstance(spec.get("generators"), list) else []
+    template = spec.get("template")
+    elements: list[dict[str, Any]] = []
+    for index, generator in enumerate(generators or []):
+        if isinstance(generator, dict) and set(generator) == {"list"}:
+            listed = generator["list"]
+            items = listed.get("elements") if isinstance(listed, dict) else None
+            elements += [e for e in items or [] if isinstance(e, dict)]
+            continue
+        kinds = ", ".join(generator) if isinstance(generator, dict) else "?"
+        found.notes.append(
+            Note(
+                Path(doc.file),
+                doc.line_of(("spec", "generators", index)),
+                f"ApplicationSet {name!r}: the {kinds} generator needs the cluster or "
+                "another repository; only list generators are read, so its Applications "
+                "are not checked",
+            )
+        )
+    if not isinstance(template, dict):
+        return []
+    go = bool(spec.get("goTemplate"))
+    lines = {key[2:]: line for key, line in doc.lines.items() if key[:2] == ("spec", "template")}
+    root_line = doc.line_of(())
+    if root_line is not None:
+        lines[()] = root_line
+    out = []
+    for element in elements:
+        body = _filled(template, element, go)
+        unfilled = _unfilled(body)
+        if unfilled:
+            found.notes.append(
+                Note(
+                    Path(doc.file),
+                    doc.line_of(("spec", "template")),
+                    f"ApplicationSet {name!r}: the template expression {unfilled!r} is not "
+                    "one gate fills in (a parameter of the element); that Application is "
+                    "not checked",
+                )
+            )
+            continue
+        generated = {"apiVersion": data.get("apiVersion"), "kind": "Application", **body}
+        out.append(Located(generated, dict(lines), doc.file))
+    return out
+
+
+_PARAMETER = re.compile(r"\{\{\s*(\.?)([A-Za-z0-9_.-]+)\s*\}\}")
+
+
+def _filled(node: Any, element: dict[str, Any], go: bool) -> Any:
+    """`node` with each `{{key}}` (`{{ .key }}` with goTemplate) an element's value."""
+    if isinstance(node, dict):
+        return {k: _filled(v, element, go) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_filled(v, element, go) for v in node]
+    if not isinstance(node, str):
+        return node
+
+    def value(match: re.Match[str]) -> str:
+        dotted, key = match[1], match[2]
+        if (dotted == ".") != go or key not in element:
+            return str(match[0])
+        return str(element[key])
+
+    return _PARAMETER.sub(value, node)
+
+
+def _unfilled(node: Any) -> str | None:
+    if isinstance(node, dict):
+        node = list(node.values())
+    if isinstance(node, list):
+        return next((u for u in (_unfilled(v) for v in node) if u), None)
+    if isinstance(node, str) and "{{" in node:
+        start = node.index("{{")
+        end = node.find("}}", start)
+        return node[start:] if end < 0 else node[start : end + 2]
+    return None
 
 
 def _name(data: dict[str, Any]) -> str:
@@ -65,7 +183,12 @@ def _name(data: dict[str, Any]) -> str:
 
 
 def _application(
-    doc: Located, data: dict[str, Any], root: Path, fence: Fence, found: Found
+    doc: Located,
+    data: dict[str, Any],
+    root: Path,
+    fence: Fence,
+    found: Found,
+    pending: list[_Child] | None,
 ) -> None:
     name = _name(data)
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
@@ -107,11 +230,15 @@ def _application(
         # The fence first: what lies outside the repository is not ours to look at.
         fence.check_read(chart, f"chart of Application {name!r}", doc.file, doc.line_of(where))
         if not (chart / "Chart.yaml").is_file():
-            note(
-                (*where, "path"),
-                f"{path or '.'} is not a Helm chart (no Chart.yaml; kustomize or plain "
-                "manifests); skipped",
+            message = (
+                f"Application {name!r}: {path or '.'} is not a Helm chart (no Chart.yaml; "
+                "kustomize or plain manifests); skipped"
             )
+            not_a_chart = Note(Path(doc.file), doc.line_of((*where, "path")), message)
+            if pending is not None and chart.is_dir():
+                pending.append(_Child(chart, not_a_chart))  # an app-of-apps folder, perhaps
+            else:
+                found.notes.append(not_a_chart)
             continue
         helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
         assert isinstance(helm, dict)
