@@ -98,7 +98,10 @@ def test_what_gate_cannot_render_is_a_warning_naming_the_line(
     assert all(n["severity"] == "warning" for n in notes)
     by_line = {n["line"]: n["message"] for n in notes}
     assert "chart 'kserve' v0.14.0 comes from oci://ghcr.io/kserve/charts" in by_line[9]
-    assert "ApplicationSet 'tenants': the git generator" in by_line[20]
+    assert (
+        "ApplicationSet 'tenants': this generator reads https://git.example.com/platform/tenants.git"
+        in by_line[20]
+    )
 
 
 @pytest.mark.parametrize(
@@ -235,3 +238,20 @@ def test_an_application_set_list_generator_makes_one_profile_per_element(
         "neuroscale.io/environment: staging",
     ):
         assert text in result.stdout, text
+
+
+def test_an_application_set_git_files_generator_reads_this_repository(
+    tmp_path: Path, helm_path: str
+) -> None:
+    root = repository(tmp_path / "repo", DISCOVERED.replace("deploy/apps", "deploy/sets-git"))
+    _, report = check_with_report(root, helm_path)
+    # delta's file is excluded; gamma's makes one Application named after its folder.
+    assert [(r["target"], r["profile"]) for r in report["runs"]] == [
+        ("backstage", "backstage-gamma")
+    ]
+    result = run(
+        "render", "backstage", "--profile", "backstage-gamma", "--helm", helm_path, cwd=root
+    )
+    assert result.code == 0, result.stderr
+    assert "namespace: team-gamma" in result.stdout
+    assert "neuroscale.io/environment: prod" in result.stdout

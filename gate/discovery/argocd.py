@@ -88,38 +88,61 @@ def _read_file(
         if kind == "Application":
             _application(doc, data, root, fence, found, pending if depth == 0 else None)
         elif kind == "ApplicationSet":
-            for generated in _generated(doc, data, found):
+            for generated in _generated(doc, data, root, fence, limits, found):
                 _application(generated, generated.data, root, fence, found, None)
 
 
-def _generated(doc: Located, data: dict[str, Any], found: Found) -> list[Located]:
-    """The Applications an ApplicationSet's list generator makes, each a Located whose
-    lines are the template's; a Note for any other generator."""
+def _generated(
+    doc: Located, data: dict[str, Any], root: Path, fence: Fence, limits: Limits, found: Found
+) -> list[Located]:
+    """The Applications an ApplicationSet's list and git-files generators make, each a
+    Located whose lines are the template's; a Note for any other generator."""
     name = _name(data)
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
     assert isinstance(spec, dict)
     generators = spec.get("generators") if isinstance(spec.get("generators"), list) else []
     template = spec.get("template")
+    go = bool(spec.get("goTemplate"))
     elements: list[dict[str, Any]] = []
     for index, generator in enumerate(generators or []):
+        where = ("spec", "generators", index)
         if isinstance(generator, dict) and set(generator) == {"list"}:
             listed = generator["list"]
             items = listed.get("elements") if isinstance(listed, dict) else None
-            elements += [e for e in items or [] if isinstance(e, dict)]
+            elements += [_flat(e) for e in items or [] if isinstance(e, dict)]
+            continue
+        git = generator.get("git") if isinstance(generator, dict) else None
+        here = isinstance(git, dict) and git.get("repoURL") in _repositories(template)
+        if isinstance(git, dict) and here and git.get("files") and not git.get("directories"):
+            made = _git_files(git, root, fence, limits, go, doc, where)
+            if not made:
+                found.notes.append(
+                    Note(
+                        Path(doc.file),
+                        doc.line_of(where),
+                        f"ApplicationSet {name!r}: the git files generator matches no file "
+                        "of this repository; no Application of it is checked",
+                    )
+                )
+            elements += made
             continue
         kinds = ", ".join(generator) if isinstance(generator, dict) else "?"
+        if isinstance(git, dict) and not here:
+            why = f"reads {git.get('repoURL')}, not the repository its template renders from"
+        elif isinstance(git, dict):
+            why = "lists directories, which gate does not resolve"
+        else:
+            why = f"({kinds}) needs the cluster or another repository"
         found.notes.append(
             Note(
                 Path(doc.file),
-                doc.line_of(("spec", "generators", index)),
-                f"ApplicationSet {name!r}: the {kinds} generator needs the cluster or "
-                "another repository; only list generators are read, so its Applications "
-                "are not checked",
+                doc.line_of(where),
+                f"ApplicationSet {name!r}: this generator {why}; only list and git-files "
+                "generators of this repository are read, so its Applications are not checked",
             )
         )
     if not isinstance(template, dict):
         return []
-    go = bool(spec.get("goTemplate"))
     lines = {key[2:]: line for key, line in doc.lines.items() if key[:2] == ("spec", "template")}
     root_line = doc.line_of(())
     if root_line is not None:
@@ -144,7 +167,82 @@ def _generated(doc: Located, data: dict[str, Any], found: Found) -> list[Located
     return out
 
 
-_PARAMETER = re.compile(r"\{\{\s*(\.?)([A-Za-z0-9_.-]+)\s*\}\}")
+_PARAMETER = re.compile(r"\{\{\s*(\.?)([A-Za-z0-9_.\[\]-]+)\s*\}\}")
+
+
+def _repositories(template: Any) -> set[str]:
+    """The repositories an ApplicationSet's template renders from: the one gate reads as
+    this repository (a git generator of another is not resolvable offline)."""
+    spec = template.get("spec") if isinstance(template, dict) else None
+    if not isinstance(spec, dict):
+        return set()
+    sources = [spec.get("source"), *(spec.get("sources") or [])]
+    return {str(s["repoURL"]) for s in sources if isinstance(s, dict) and s.get("repoURL")}
+
+
+def _flat(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested parameters by dotted key (`cluster.address`), as both template flavours
+    name them (`{{cluster.address}}`, `{{ .cluster.address }}`)."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{dotted}."))
+        else:
+            out[dotted] = value
+    return out
+
+
+def _normalized(text: str) -> str:
+    return re.sub(r"[^a-z0-9-.]", "-", text.lower())
+
+
+def _git_files(
+    git: dict[str, Any],
+    root: Path,
+    fence: Fence,
+    limits: Limits,
+    go: bool,
+    doc: Located,
+    where: tuple[Any, ...],
+) -> list[dict[str, Any]]:
+    """One parameter set per file the generator's globs match (this repository; a file
+    holding a list gives one per item), with the `path` parameters Argo CD adds."""
+    included: list[Path] = []
+    excluded: set[Path] = set()
+    for entry in git.get("files") or []:
+        pattern = str(entry.get("path", "")) if isinstance(entry, dict) else ""
+        if not pattern or pattern.startswith("/") or ".." in Path(pattern).parts:
+            continue
+        matches = [p for p in sorted(root.glob(pattern)) if p.is_file() and not p.is_symlink()]
+        if isinstance(entry, dict) and entry.get("exclude"):
+            excluded.update(matches)
+        else:
+            included.extend(matches)
+    out: list[dict[str, Any]] = []
+    for file in (f for f in dict.fromkeys(included) if f not in excluded):
+        fence.check_read(file, "ApplicationSet git file", doc.file, doc.line_of(where))
+        for item in load_located_all(file, "ApplicationSet git file", limits=limits):
+            contents = item.data if isinstance(item.data, list) else [item.data]
+            for content in (c for c in contents if isinstance(c, dict)):
+                folder = file.parent.relative_to(root).as_posix()
+                path = {
+                    "basename": file.parent.name,
+                    "filename": file.name,
+                    "basenameNormalized": _normalized(file.parent.name),
+                    "filenameNormalized": _normalized(file.name),
+                }
+                if go:
+                    params = {**content, "path": {"path": folder, **path}}
+                else:
+                    params = {
+                        **content,
+                        "path": folder,
+                        **{f"path.{k}": v for k, v in path.items()},
+                    }
+                    params.update({f"path[{i}]": s for i, s in enumerate(folder.split("/"))})
+                out.append(_flat(params))
+    return out
 
 
 def _filled(node: Any, element: dict[str, Any], go: bool) -> Any:
