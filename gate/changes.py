@@ -385,6 +385,11 @@ def inputs(config: GateConfig, baseline: Path | None = None) -> tuple[_Index, di
             for profile in target.profiles
             for file in profile.values
         ]
+        reads += [  # a discovered profile: the deployment files that define it
+            (file, f"the deployment file of profile {profile.name}")
+            for profile in target.profiles
+            for file in profile.inputs
+        ]
         reads.append((config.golden.dir / target.name, "its golden files"))
         for path, what in reads:
             if not _inside(path, root):

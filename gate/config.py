@@ -67,6 +67,7 @@ class Profile:
     namespace: str | None = None
     include_crds: bool = True
     origin: str | None = None
+    inputs: tuple[Path, ...] = ()  # the files that define a discovered profile
 
 
 @dataclass(frozen=True)
@@ -781,6 +782,7 @@ def _profiles(sources: list[HelmSource]) -> tuple[Profile, ...]:
             namespace=source.namespace,
             include_crds=source.include_crds,
             origin=where,
+            inputs=source.inputs,
         )
     return tuple(profiles.values())
 

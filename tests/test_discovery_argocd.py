@@ -255,3 +255,25 @@ def test_an_application_set_git_files_generator_reads_this_repository(
     assert result.code == 0, result.stderr
     assert "namespace: team-gamma" in result.stdout
     assert "neuroscale.io/environment: prod" in result.stdout
+
+
+def test_changed_since_picks_the_targets_an_application_file_defines(
+    tmp_path: Path, helm_path: str
+) -> None:
+    root = repository(tmp_path / "repo", DISCOVERED)
+    for args in (
+        ["add", "-A"],
+        ["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "base"],
+    ):
+        subprocess.run(["git", *args], cwd=root, check=True)
+    # Only the file of the remote chart and the ApplicationSet: no target of it renders.
+    remote = root / "deploy" / "apps" / "remote.yaml"
+    remote.write_text(remote.read_text(encoding="utf-8") + "# touched\n", encoding="utf-8")
+    _, report = check_with_report(root, helm_path, "--changed-since", "HEAD")
+    assert report["changed_since"]["picked"] == {}
+    apps = root / "deploy" / "apps" / "backstage.yaml"
+    apps.write_text(apps.read_text(encoding="utf-8") + "# touched\n", encoding="utf-8")
+    _, report = check_with_report(root, helm_path, "--changed-since", "HEAD")
+    picked = report["changed_since"]["picked"]
+    assert set(picked) == {"backstage", "models"}
+    assert "deployment file" in picked["models"]

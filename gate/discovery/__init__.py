@@ -49,6 +49,9 @@ class HelmSource:
     values: tuple[Path, ...] = ()
     set: tuple[tuple[str, Any], ...] = ()
     include_crds: bool = True
+    # The files it was read from (the Application, a valuesFrom ConfigMap, an
+    # ApplicationSet's git file): --changed-since picks its target when one changes.
+    inputs: tuple[Path, ...] = ()
 
 
 @dataclass

@@ -351,6 +351,7 @@ def _application(
                 values=_value_files(helm, chart, refs, doc, where, name, fence),
                 set=_inline(helm, doc, where, name) + _parameters(helm, note, where),
                 include_crds=not helm.get("skipCrds", False),
+                inputs=(Path(doc.file),),
             )
         )
         for key in ("fileParameters", "kubeVersion", "apiVersions"):

@@ -39,7 +39,9 @@ API_GROUP = "helm.toolkit.fluxcd.io/"
 def read_helm_releases(folder: Path, root: Path, fence: Fence, limits: Limits) -> Found:
     """Every HelmRelease under `folder` as a HelmSource, or a Note saying why not."""
     releases: list[Located] = []
-    stores: dict[tuple[str, str, str], dict[str, str]] = {}  # (kind, namespace, name) -> data
+    stores: dict[
+        tuple[str, str, str], tuple[dict[str, str], Path]
+    ] = {}  # (kind, namespace, name) -> data
     for file in yaml_files(folder, "flux"):
         fence.check_read(file, "Flux file", None, None)
         for doc in load_located_all(file, "Flux file", limits=limits):
@@ -53,7 +55,7 @@ def read_helm_releases(folder: Path, root: Path, fence: Fence, limits: Limits) -
                 metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
                 assert isinstance(metadata, dict)
                 key = (str(kind), str(metadata.get("namespace", "")), str(metadata.get("name")))
-                stores[key] = _entries(data)
+                stores[key] = (_entries(data), file)
     found = Found()
     for doc in releases:
         _helm_release(doc, root, fence, stores, found)
@@ -82,7 +84,7 @@ def _helm_release(
     doc: Located,
     root: Path,
     fence: Fence,
-    stores: dict[tuple[str, str, str], dict[str, str]],
+    stores: dict[tuple[str, str, str], tuple[dict[str, str], Path]],
     found: Found,
 ) -> None:
     data = doc.data
@@ -142,8 +144,9 @@ def _helm_release(
         spec.get("releaseName") or (f"{target_namespace}-{name}" if target_namespace else name)
     )
     sets: list[tuple[str, Any]] = []
+    inputs = [Path(doc.file)]
     for index, reference in enumerate(spec.get("valuesFrom") or []):
-        sets += _values_from(reference, own_namespace, stores, doc, index, note)
+        sets += _values_from(reference, own_namespace, stores, doc, index, note, inputs)
     inline = spec.get("values")
     if isinstance(inline, dict):
         sets += leaf_sets(inline)
@@ -157,6 +160,7 @@ def _helm_release(
             namespace=namespace,
             values=tuple(values),
             set=tuple(sets),
+            inputs=tuple(dict.fromkeys(inputs)),
             include_crds=(spec.get("install") or {}).get("crds") != "Skip"
             if isinstance(spec.get("install"), dict)
             else True,
@@ -167,24 +171,27 @@ def _helm_release(
 def _values_from(
     reference: Any,
     namespace: str,
-    stores: dict[tuple[str, str, str], dict[str, str]],
+    stores: dict[tuple[str, str, str], tuple[dict[str, str], Path]],
     doc: Located,
     index: int,
     note: Any,
+    inputs: list[Path],
 ) -> list[tuple[str, Any]]:
     where = ("spec", "valuesFrom", index)
     if not isinstance(reference, dict) or reference.get("kind") not in ("ConfigMap", "Secret"):
         note(where, "a valuesFrom entry that is not a ConfigMap or Secret; skipped")
         return []
     kind, ref_name = str(reference["kind"]), str(reference.get("name", ""))
-    entries = stores.get((kind, namespace, ref_name))
-    if entries is None:
+    stored = stores.get((kind, namespace, ref_name))
+    if stored is None:
         note(
             where,
             f"valuesFrom {kind} {ref_name!r} is not committed under this folder (only the "
             "cluster has it); rendered without it",
         )
         return []
+    entries, source = stored
+    inputs.append(source)
     key = str(reference.get("valuesKey") or "values.yaml")
     if key not in entries:
         note(where, f"{kind} {ref_name!r} has no key {key!r}; rendered without it")

@@ -163,5 +163,6 @@ def _release(
                 namespace=namespace,
                 values=tuple(values),
                 set=tuple(sets),
+                inputs=(file,),
             )
         )
