@@ -68,6 +68,7 @@ class Profile:
     include_crds: bool = True
     origin: str | None = None
     inputs: tuple[Path, ...] = ()  # the files that define a discovered profile
+    set_file: Path | None = None  # where `set` is written (None: gate.yaml)
 
 
 @dataclass(frozen=True)
@@ -777,7 +778,8 @@ def _profiles(sources: list[HelmSource]) -> tuple[Profile, ...]:
             name=name,
             values=source.values,
             set=source.set,
-            set_lines=(None,) * len(source.set),
+            set_lines=source.set_lines or (None,) * len(source.set),
+            set_file=source.file,
             release=source.release,
             namespace=source.namespace,
             include_crds=source.include_crds,

@@ -277,3 +277,49 @@ def test_changed_since_picks_the_targets_an_application_file_defines(
     picked = report["changed_since"]["picked"]
     assert set(picked) == {"backstage", "models"}
     assert "deployment file" in picked["models"]
+
+
+INCIDENT_PARAMETER = """\
+      parameters:
+        - {name: backstage.startupProbe.initialDelaySeconds, value: "300"}
+"""
+
+
+def test_the_incidents_mis_nested_parameter_is_found_at_its_line(
+    tmp_path: Path, helm_path: str
+) -> None:
+    """The incident, through Argo CD: the probe delay one level too high, as a parameter
+    of the Application; and the same as a hand-written `set` (which was never analysed
+    for unknown keys: taking a key out of `set` sent `--set-json backstage={}`, which
+    replaced the whole map, so every key of it seemed to matter)."""
+    root = repository(tmp_path / "a", DISCOVERED)
+    apps = root / "deploy" / "apps" / "backstage.yaml"
+    text = apps.read_text(encoding="utf-8")
+    apps.write_text(
+        text.replace(
+            "      ignoreMissingValueFiles: true\n",
+            "      ignoreMissingValueFiles: true\n" + INCIDENT_PARAMETER,
+            1,
+        ),
+        encoding="utf-8",
+    )
+    written = repository(tmp_path / "b", HAND_WRITTEN)
+    gate_yaml = written / "gate.yaml"
+    gate_yaml.write_text(
+        gate_yaml.read_text(encoding="utf-8").replace(
+            "        namespace: backstage-dev\n",
+            "        namespace: backstage-dev\n"
+            "        set: {backstage.startupProbe.initialDelaySeconds: 300}\n",
+        ),
+        encoding="utf-8",
+    )
+    for where, (file, line) in (
+        (root, ("deploy/apps/backstage.yaml", 20)),
+        (written, ("gate.yaml", 11)),
+    ):
+        result = run("values", "--helm", helm_path, "--format", "json", cwd=where)
+        report = json.loads(result.stdout)
+        (finding,) = [f for f in report["findings"] if f["rule"] == "values-unknown-key"]
+        assert finding["profile"] == "backstage-dev"
+        assert finding["suggestion"] == "backstage.backstage.startupProbe"
+        assert (finding["file"], finding["line"]) == (file, line)

@@ -49,6 +49,9 @@ class HelmSource:
     values: tuple[Path, ...] = ()
     set: tuple[tuple[str, Any], ...] = ()
     include_crds: bool = True
+    # The line of each `set` entry in `file` (a parameter, an inline value), so a values
+    # finding about it points there.
+    set_lines: tuple[int | None, ...] = ()
     # The files it was read from (the Application, a valuesFrom ConfigMap, an
     # ApplicationSet's git file): --changed-since picks its target when one changes.
     inputs: tuple[Path, ...] = ()
@@ -97,6 +100,21 @@ def typed_as_set(value: str) -> Any:
     if value.startswith("{") and value.endswith("}"):
         return [typed_as_set(item) for item in value[1:-1].split(",")] if value != "{}" else []
     return value
+
+
+def leaf_items(
+    values: dict[Any, Any], keys: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], str, Any]]:
+    """(keys as written, --set-json path, value) of each leaf, as leaf_sets gives them:
+    the keys find the line a value is written on."""
+    out: list[tuple[tuple[str, ...], str, Any]] = []
+    for key, value in values.items():
+        written = (*keys, str(key))
+        if isinstance(value, dict):
+            out += leaf_items(value, written)
+        else:
+            out.append((written, ".".join(set_path_step(k) for k in written), value))
+    return out
 
 
 def leaf_sets(values: dict[Any, Any], prefix: str = "") -> tuple[tuple[str, Any], ...]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from gate.discovery import Found, HelmSource, Note, leaf_sets, typed_as_set, yaml_files
+from gate.discovery import Found, HelmSource, Note, leaf_items, typed_as_set, yaml_files
 from gate.errors import GateError
 from gate.limits import Limits
 from gate.repository import Fence
@@ -340,6 +340,7 @@ def _application(
             continue
         helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
         assert isinstance(helm, dict)
+        entries = _inline(helm, doc, where, name) + _parameters(helm, doc, note, where)
         found.sources.append(
             HelmSource(
                 name=name,
@@ -349,7 +350,8 @@ def _application(
                 release=str(helm.get("releaseName") or name),
                 namespace=_namespace(spec),
                 values=_value_files(helm, chart, refs, doc, where, name, fence),
-                set=_inline(helm, doc, where, name) + _parameters(helm, note, where),
+                set=tuple((path, value) for path, value, _ in entries),
+                set_lines=tuple(line for _, _, line in entries),
                 include_crds=not helm.get("skipCrds", False),
                 inputs=(Path(doc.file),),
             )
@@ -410,12 +412,13 @@ def _value_files(
     return tuple(files)
 
 
-def _inline(
-    helm: dict[str, Any], doc: Located, where: tuple[Any, ...], name: str
-) -> tuple[tuple[str, Any], ...]:
-    """`valuesObject`, else `values` (Argo CD reads one or the other), as --set-json of
-    each top-level key: after the value files, before the parameters, as Argo CD's
-    values file is."""
+Entry = tuple[str, Any, int | None]  # a --set-json path, its value, its line
+
+
+def _inline(helm: dict[str, Any], doc: Located, where: tuple[Any, ...], name: str) -> list[Entry]:
+    """`valuesObject`, else `values` (Argo CD reads one or the other), leaf by leaf: after
+    the value files, before the parameters, as Argo CD's values file is."""
+    field = "valuesObject" if helm.get("valuesObject") is not None else "values"
     values: Any = helm.get("valuesObject")
     if values is None and isinstance(helm.get("values"), str):
         try:
@@ -427,25 +430,29 @@ def _inline(
                 doc.line_of((*where, "helm", "values")),
             ) from None
     if values is None:
-        return ()
+        return []
     if not isinstance(values, dict):
         raise GateError(
             f"Application {name!r}: helm values must be a mapping",
             doc.file,
             doc.line_of((*where, "helm")),
         )
-    return leaf_sets(values)
+    return [
+        (path, value, doc.line_of((*where, "helm", field, *keys)))
+        for keys, path, value in leaf_items(values)
+    ]
 
 
 def _parameters(
-    helm: dict[str, Any], note: Any, where: tuple[Any, ...]
-) -> tuple[tuple[str, Any], ...]:
-    out: list[tuple[str, Any]] = []
+    helm: dict[str, Any], doc: Located, note: Any, where: tuple[Any, ...]
+) -> list[Entry]:
+    out: list[Entry] = []
     entries = helm.get("parameters") or []
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
         if not isinstance(entry, dict) or not entry.get("name"):
             note((*where, "helm", "parameters", index), "a parameter without a name; skipped")
             continue
         value = "" if entry.get("value") is None else str(entry["value"])
-        out.append((str(entry["name"]), value if entry.get("forceString") else typed_as_set(value)))
-    return tuple(out)
+        typed = value if entry.get("forceString") else typed_as_set(value)
+        out.append((str(entry["name"]), typed, doc.line_of((*where, "helm", "parameters", index))))
+    return out

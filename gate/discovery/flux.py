@@ -27,7 +27,15 @@ from typing import Any
 
 import yaml
 
-from gate.discovery import Found, HelmSource, Note, leaf_sets, typed_as_set, yaml_files
+from gate.discovery import (
+    Found,
+    HelmSource,
+    Note,
+    leaf_items,
+    leaf_sets,
+    typed_as_set,
+    yaml_files,
+)
 from gate.errors import GateError
 from gate.limits import Limits
 from gate.repository import Fence
@@ -144,12 +152,17 @@ def _helm_release(
         spec.get("releaseName") or (f"{target_namespace}-{name}" if target_namespace else name)
     )
     sets: list[tuple[str, Any]] = []
+    lines: list[int | None] = []
     inputs = [Path(doc.file)]
     for index, reference in enumerate(spec.get("valuesFrom") or []):
-        sets += _values_from(reference, own_namespace, stores, doc, index, note, inputs)
+        found_sets = _values_from(reference, own_namespace, stores, doc, index, note, inputs)
+        sets += found_sets
+        lines += [doc.line_of(("spec", "valuesFrom", index))] * len(found_sets)
     inline = spec.get("values")
     if isinstance(inline, dict):
-        sets += leaf_sets(inline)
+        for keys, step, value in leaf_items(inline):
+            sets.append((step, value))
+            lines.append(doc.line_of(("spec", "values", *keys)))
     found.sources.append(
         HelmSource(
             name=name,
@@ -160,6 +173,7 @@ def _helm_release(
             namespace=namespace,
             values=tuple(values),
             set=tuple(sets),
+            set_lines=tuple(lines),
             inputs=tuple(dict.fromkeys(inputs)),
             include_crds=(spec.get("install") or {}).get("crds") != "Skip"
             if isinstance(spec.get("install"), dict)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gate.discovery import HelmSource, Note, leaf_sets, typed_as_set
+from gate.discovery import HelmSource, Note, leaf_items, typed_as_set
 from gate.errors import GateError
 from gate.limits import Limits
 from gate.repository import Fence
@@ -120,10 +120,13 @@ def _release(
     for environment in environments:
         values: list[Path] = []
         sets: list[tuple[str, Any]] = []
+        lines: list[int | None] = []
         for position, entry in enumerate(release.get("values") or []):
             line = doc.line_of((*where, "values", position))
             if isinstance(entry, dict):
-                sets += leaf_sets(entry)
+                for keys, step, value in leaf_items(entry):
+                    sets.append((step, value))
+                    lines.append(doc.line_of((*where, "values", position, *keys)))
                 continue
             text = _RELEASE.sub(name, _ENVIRONMENT.sub(environment, str(entry)))
             if "{{" in text:
@@ -163,6 +166,7 @@ def _release(
                 namespace=namespace,
                 values=tuple(values),
                 set=tuple(sets),
+                set_lines=tuple(lines),
                 inputs=(file,),
             )
         )

@@ -128,7 +128,7 @@ class ProfileValues:
         paths = [set_path(k) for k, _ in profile.set]
         lines = dict(zip(paths, profile.set_lines or [None] * len(paths), strict=False))
         self.set_source = Source(
-            str(config_file),
+            str(profile.set_file or config_file),
             _nest(zip(paths, [v for _, v in profile.set], strict=True)),
             None,
             lines,
@@ -174,7 +174,14 @@ class ProfileValues:
         for length in range(len(key.path), 0, -1):
             if key.path[:length] in source.set_lines:
                 return source.file, source.set_lines[key.path[:length]]
-        return source.file, None
+        # A key above the entries (`backstage.startupProbe` of the entry
+        # `backstage.startupProbe.initialDelaySeconds`): the first entry under it.
+        below = [
+            line
+            for path, line in source.set_lines.items()
+            if path[: len(key.path)] == key.path and line is not None
+        ]
+        return source.file, min(below) if below else None
 
     def without(self, keys: Iterable[Key], folder: Path) -> Profile:
         """The profile with `keys` removed, as new values files written into `folder`."""
@@ -210,12 +217,27 @@ class ProfileValues:
 
 
 def _delete(data: dict[str, Any], where: tuple[int, ValuesPath]) -> None:
-    node: Any = data
+    """Take the key out; in `set`, also each map above it that it leaves empty: an
+    emptied map there would go back to helm as `--set-json backstage={}`, which replaces
+    the map the values files built instead of leaving it alone (a key of a wrapper
+    chart's `set` was never found unknown). A values file keeps its emptied maps: an
+    empty map there is what the user wrote around the key (`if .Values.health` holds)."""
     path = where[1]
+    nodes: list[Any] = [data]
     for key in path[:-1]:
-        node = node.get(key) if isinstance(node, dict) else None
-    if isinstance(node, dict):
-        node.pop(path[-1], None)
+        node = nodes[-1]
+        nodes.append(node.get(key) if isinstance(node, dict) else None)
+    if not isinstance(nodes[-1], dict):
+        return
+    nodes[-1].pop(path[-1], None)
+    if where[0] != SET:
+        return
+    for depth in range(len(path) - 1, 0, -1):
+        parent, node = nodes[depth - 1], nodes[depth]
+        if isinstance(node, dict) and not node and isinstance(parent, dict):
+            parent.pop(path[depth - 1], None)
+        else:
+            break
 
 
 def _replace(
