@@ -323,3 +323,70 @@ def test_the_incidents_mis_nested_parameter_is_found_at_its_line(
         assert finding["profile"] == "backstage-dev"
         assert finding["suggestion"] == "backstage.backstage.startupProbe"
         assert (finding["file"], finding["line"]) == (file, line)
+
+
+EDGE_APPS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: plain}
+spec:
+  source: {repoURL: https://git.example.com/x.git, path: manifests}
+  destination: {namespace: plain}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: tuned}
+spec:
+  sources:
+    - repoURL: https://git.example.com/x.git
+      path: charts/models
+      kustomize: {namePrefix: k-}
+      helm:
+        namespace: templated-here
+        valueFiles: [https://example.com/values.yaml]
+    - repoURL: https://git.example.com/x.git
+      path: charts/models
+      helm: {releaseName: second}
+  destination: {namespace: dest}
+"""
+APP_OF_APPS_CHART = """\
+{{- range .Values.apps }}
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: {{ . }}}
+{{- end }}
+"""
+
+
+def test_what_argo_cd_does_beyond_a_plain_helm_render_is_said(
+    tmp_path: Path, helm_path: str
+) -> None:
+    root = repository(tmp_path / "repo", DISCOVERED.replace("deploy/apps", "edge"))
+    (root / "edge").mkdir()
+    (root / "edge" / "apps.yaml").write_text(EDGE_APPS, encoding="utf-8")
+    (root / "manifests").mkdir()
+    (root / "manifests" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", encoding="utf-8"
+    )
+    # A chart under the folder: its templates are no YAML, and it renders Applications.
+    chart = root / "edge" / "root-chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: root\nversion: 0.1.0\n")
+    (chart / "templates" / "apps.yaml").write_text(APP_OF_APPS_CHART, encoding="utf-8")
+    result, report = check_with_report(root, helm_path)
+    assert result.code != 2, result.stderr
+    notes = [f["message"] for f in report["findings"] if f["rule"] == "discovery-unsupported"]
+    assert any("'plain': manifests is not a Helm chart" in n for n in notes), notes
+    assert any("source.kustomize is not applied" in n for n in notes), notes
+    assert any("is fetched from the network" in n for n in notes), notes
+    assert any("app of apps a Helm chart renders" in n for n in notes), notes
+    # Two chart sources: two profiles; helm.namespace wins over the destination.
+    assert [(r["target"], r["profile"]) for r in report["runs"]] == [
+        ("models", "tuned"),
+        ("models", "tuned-2"),
+    ]
+    objects = {f["object"] for f in report["findings"] if f["rule"] == "schema-unknown-kind"}
+    assert objects == {
+        "serving.kserve.io/v1beta1/InferenceService/templated-here/tuned",
+        "serving.kserve.io/v1beta1/InferenceService/dest/second",
+    }

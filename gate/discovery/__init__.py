@@ -78,6 +78,18 @@ def yaml_files(folder: Path, key: str) -> Iterator[Path]:
             yield path
 
 
+def in_chart(file: Path, root: Path) -> bool:
+    """Whether `file` lies in a Helm chart's folder (a template, or a chart's own values):
+    no deployment file of the deployer's, and often no YAML before helm renders it."""
+    file, root = file.absolute(), root.absolute()
+    for folder in file.parents:
+        if (folder / "Chart.yaml").is_file():
+            return True
+        if folder == root or root not in folder.parents:
+            return False
+    return False
+
+
 def set_path_step(key: str) -> str:
     """A key as one step of a --set path: its dots, commas, brackets and equals signs
     escaped, so `app.kubernetes.io/name` stays one key."""

@@ -26,7 +26,15 @@ from typing import Any
 
 import yaml
 
-from gate.discovery import Found, HelmSource, Note, leaf_items, typed_as_set, yaml_files
+from gate.discovery import (
+    Found,
+    HelmSource,
+    Note,
+    in_chart,
+    leaf_items,
+    typed_as_set,
+    yaml_files,
+)
 from gate.errors import GateError
 from gate.limits import Limits
 from gate.repository import Fence
@@ -40,23 +48,43 @@ def read_applications(folder: Path, root: Path, fence: Fence, limits: Limits) ->
     holds, one level down; and those an ApplicationSet's list generator makes) as a
     HelmSource, or a Note saying why not."""
     found = Found()
-    seen: set[Path] = set()
+    read: dict[Path, int] = {}  # file -> the Argo CD objects in it
     pending: list[_Child] = []
     for file in yaml_files(folder, "argocd"):
-        _read_file(file, root, fence, limits, found, seen, pending, depth=0)
+        if in_chart(file, root):
+            _chart_template(file, found)
+            continue
+        read[file] = _read_file(file, root, fence, limits, found, pending, depth=0)
     for child in pending:  # app-of-apps: the folders root Applications point at
         files = [child.folder / f for f in sorted(p.name for p in child.folder.iterdir())]
         files = [
             f for f in files if f.suffix in (".yaml", ".yml") and f.is_file() and not f.is_symlink()
         ]
-        before = len(found.sources) + len(found.notes)
         for file in files:
-            if file not in seen:
-                _read_file(file, root, fence, limits, found, seen, pending, depth=1)
-        already = any(f in seen for f in files)
-        if len(found.sources) + len(found.notes) == before and not already:
+            if file not in read:
+                read[file] = _read_file(file, root, fence, limits, found, pending, depth=1)
+        if not any(read[f] for f in files):  # plain manifests or kustomize, not Applications
             found.notes.append(child.not_a_chart)
     return found
+
+
+def _chart_template(file: Path, found: Found) -> None:
+    """A file of a chart under the folder is a template, not YAML; one that renders
+    Applications is an app of apps gate does not follow."""
+    try:
+        text = file.read_text(encoding="utf-8", errors="replace")[: 1 << 20]
+    except OSError:
+        return
+    if API_GROUP in text and re.search(r"^kind:\s*Application\s*$", text, re.M):
+        found.notes.append(
+            Note(
+                file,
+                None,
+                "a chart template that renders Applications (an app of apps a Helm chart "
+                "renders) is not followed; point discover at the folder of its charts' "
+                "Applications, or write their targets by hand",
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -74,11 +102,11 @@ def _read_file(
     fence: Fence,
     limits: Limits,
     found: Found,
-    seen: set[Path],
     pending: list[_Child],
     depth: int,
-) -> None:
-    seen.add(file)
+) -> int:
+    """Read one file's Applications and ApplicationSets; how many there were."""
+    count = 0
     fence.check_read(file, "Argo CD file", None, None)
     for doc in load_located_all(file, "Argo CD file", limits=limits):
         data = doc.data
@@ -86,10 +114,13 @@ def _read_file(
             continue
         kind = data.get("kind")
         if kind == "Application":
+            count += 1
             _application(doc, data, root, fence, found, pending if depth == 0 else None)
         elif kind == "ApplicationSet":
+            count += 1
             for generated in _generated(doc, data, root, fence, limits, found):
                 _application(generated, generated.data, root, fence, found, None)
+    return count
 
 
 def _generated(
@@ -305,16 +336,19 @@ def _application(
             (("spec", "sources", i), s)
             for i, s in enumerate(listed if isinstance(listed, list) else [])
         ]
-    refs = {
-        str(s["ref"]): root / str(s.get("path") or "")
-        for _, s in sources
-        if isinstance(s, dict) and s.get("ref")
-    }
-    charts = [(where, s) for where, s in sources if isinstance(s, dict) and not s.get("ref")]
+    # `$REF/path` is read from the root of the ref source's repository, even when that
+    # source has a `path` (Argo CD's multiple-sources docs); gate reads it as this one.
+    refs = {str(s["ref"]): root for _, s in sources if isinstance(s, dict) and s.get("ref")}
+    # A ref source with a path is also rendered, as Argo CD does.
+    charts = [
+        (where, s)
+        for where, s in sources
+        if isinstance(s, dict) and (not s.get("ref") or s.get("path") or s.get("chart"))
+    ]
     if not charts:
         note(("spec",), "has no source to render; skipped")
         return
-    for where, source in charts:
+    for position, (where, source) in enumerate(charts):
         if source.get("chart"):
             note(
                 (*where, "chart"),
@@ -340,16 +374,24 @@ def _application(
             continue
         helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
         assert isinstance(helm, dict)
+        for other in ("plugin", "kustomize", "directory"):
+            if source.get(other):
+                note(
+                    (*where, other),
+                    f"source.{other} is not applied: gate renders the chart with helm "
+                    "alone, and Argo CD's rendering may differ",
+                )
         entries = _inline(helm, doc, where, name) + _parameters(helm, doc, note, where)
         found.sources.append(
             HelmSource(
-                name=name,
+                # Two chart sources of one Application: the second is its own profile.
+                name=name if position == 0 else f"{name}-{position + 1}",
                 file=Path(doc.file),
                 line=doc.line_of(()),
                 chart=chart,
                 release=str(helm.get("releaseName") or name),
-                namespace=_namespace(spec),
-                values=_value_files(helm, chart, refs, doc, where, name, fence),
+                namespace=str(helm.get("namespace") or _namespace(spec)),
+                values=_value_files(helm, chart, refs, doc, where, name, fence, found.notes),
                 set=tuple((path, value) for path, value, _ in entries),
                 set_lines=tuple(line for _, _, line in entries),
                 include_crds=not helm.get("skipCrds", False),
@@ -379,12 +421,20 @@ def _value_files(
     where: tuple[Any, ...],
     name: str,
     fence: Fence,
+    notes: list[Note],
 ) -> tuple[Path, ...]:
     files: list[Path] = []
     entries = helm.get("valueFiles") or []
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
         text = str(entry)
         line = doc.line_of((*where, "helm", "valueFiles", index))
+        if re.match(r"^[a-z][a-z0-9+.-]*://", text):
+            found_note = (
+                f"Application {name!r}: value file {text!r} is fetched from the network by "
+                "Argo CD; gate renders without it"
+            )
+            notes.append(Note(Path(doc.file), line, found_note))
+            continue
         if text.startswith("$"):
             ref, _, rest = text[1:].partition("/")
             if ref not in refs:
