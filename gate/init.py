@@ -89,7 +89,7 @@ def starter_config(root: Path) -> str:
 _MARKS = {
     "argocd": (
         re.compile(r"^apiVersion:\s*argoproj\.io/", re.M),
-        re.compile(r"^kind:\s*Application\s*$", re.M),
+        re.compile(r"^kind:\s*Application(Set)?\s*$", re.M),
     ),
     "flux": (
         re.compile(r"^apiVersion:\s*helm\.toolkit\.fluxcd\.io/", re.M),
@@ -105,14 +105,14 @@ def discovery_hint(root: Path, charts: list[Path]) -> str:
     `root` (outside charts), so a team sees it can read them (docs/discovery.md)."""
     found: dict[str, list[Path]] = {"argocd": [], "flux": [], "helmfile": []}
     scanned = 0
-    for path in sorted(root.rglob("*.yaml")):
+    for path in sorted(p for p in root.rglob("*.y*ml") if p.suffix in (".yaml", ".yml")):
         parts = path.relative_to(root).parts
         if scanned >= _SCANNED_FILES or any(p.startswith(".") for p in parts):
             continue
         if any(chart in path.parents for chart in charts) or path.is_symlink():
             continue
         scanned += 1
-        if path.name == "helmfile.yaml":
+        if path.name in ("helmfile.yaml", "helmfile.yml"):
             found["helmfile"].append(path)
             continue
         try:

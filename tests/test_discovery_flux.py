@@ -3,6 +3,7 @@ that render as helm-controller renders them (issue 15), with real Helm 3 and Hel
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from gate.config import load_config
 from tests.conftest import REPO
 from tests.gate_cli import check_with_report, run
 
@@ -121,3 +123,27 @@ def test_renders_as_helm_controller_does(
     assert result.code == 0, result.stderr
     for text in expected:
         assert text in result.stdout, text
+
+
+def test_a_long_release_name_is_shortened_as_helm_controller_does(tmp_path: Path) -> None:
+    root = repository(tmp_path / "repo", DISCOVERED)
+    release = root / "clusters" / "staging" / "backstage.yaml"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace(
+            "targetNamespace: backstage-staging",
+            "targetNamespace: production-environment-eu-west-my-very-long-ns",
+        ),
+        encoding="utf-8",
+    )
+    patch = root / "clusters" / "staging" / "patch.yaml"
+    patch.write_text(
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        "metadata: {name: backstage, namespace: flux-system}\nspec:\n  values: {a: 1}\n",
+        encoding="utf-8",
+    )
+    config = load_config(root / "gate.yaml")
+    staging = next(p for t in config.targets for p in t.profiles if p.name.startswith("staging"))
+    name = "production-environment-eu-west-my-very-long-ns-backstage"
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    assert staging.release == f"{name[:40]}-{digest}"
+    assert any("kustomize patch" in n.message for n in config.discovery_notes)

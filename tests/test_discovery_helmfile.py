@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from gate.config import load_config
 from tests.conftest import REPO
 from tests.gate_cli import check_with_report, run
 
@@ -110,3 +111,38 @@ def test_a_helmfile_only_helmfile_can_read_says_so_at_its_line(tmp_path: Path) -
     assert "Traceback" not in result.stderr
     # gate policies needs no target and still works.
     assert run("policies", cwd=root).code == 0
+
+
+LAYERED = """\
+environments:
+  prod: {}
+---
+releases:
+  - name: web
+    namespace: web
+    chart: backstage            # no slash: a chart folder beside the helmfile
+    installed: true
+    set:
+      - {name: flag, value: true}
+      - {name: count, value: 3}
+      - {name: text, value: "007"}
+    secrets: [secrets.yaml]
+"""
+
+
+def test_a_layered_helmfile_and_what_yaml_already_typed(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "charts-under-test" / "backstage", root / "backstage")
+    (root / "helmfile.yaml").write_text(LAYERED, encoding="utf-8")
+    (root / "gate.yaml").write_text("discover:\n  - helmfile: helmfile.yaml\n", encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    config = load_config(root / "gate.yaml")
+    (target,) = config.targets
+    (profile,) = target.profiles
+    assert (target.name, profile.name, target.chart.name) == ("web", "prod", "backstage")
+    assert profile.set == (("flag", True), ("count", 3), ("text", "007"))
+    assert profile.set_lines == (10, 11, 12)
+    notes = [n.message for n in config.discovery_notes]
+    assert notes == [
+        "release 'web': `secrets:` needs helmfile itself; the rendering may differ from helmfile's"
+    ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,14 @@ def read_helm_releases(folder: Path, root: Path, fence: Fence, limits: Limits) -
     return found
 
 
+def _shortened(name: str) -> str:
+    """A release name as helm-controller shortens one past helm's 53 characters: its
+    first 40, a dash and 12 hex digits of its sha256."""
+    if len(name) <= 53:
+        return name
+    return f"{name[:40]}-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+
+
 def _entries(data: dict[str, Any]) -> dict[str, str]:
     """A ConfigMap's or Secret's keys as text (a Secret's `data` base64-decoded)."""
     out: dict[str, str] = {}
@@ -109,12 +118,17 @@ def _helm_release(
         (spec.get("chart") or {}).get("spec") if isinstance(spec.get("chart"), dict) else None
     )
     if not isinstance(chart_spec, dict):
-        what = (
-            "spec.chartRef (an OCIRepository or HelmChart)"
-            if spec.get("chartRef")
-            else "no spec.chart.spec"
-        )
-        note(("spec",), f"has {what}, which gate cannot read from this repository; skipped")
+        if spec.get("chartRef"):
+            note(
+                ("spec", "chartRef"),
+                "spec.chartRef (an OCIRepository or HelmChart) is not in this repository; skipped",
+            )
+        else:
+            note(
+                ("spec",),
+                "has no spec.chart: a kustomize patch of a HelmRelease elsewhere? gate does "
+                "not merge overlays; the HelmRelease it patches renders without it",
+            )
         return
     source: dict[str, Any] = (
         chart_spec["sourceRef"] if isinstance(chart_spec.get("sourceRef"), dict) else {}
@@ -148,9 +162,12 @@ def _helm_release(
         values.append(path)
     target_namespace = str(spec.get("targetNamespace") or "")
     namespace = target_namespace or own_namespace or "default"
-    release = str(
-        spec.get("releaseName") or (f"{target_namespace}-{name}" if target_namespace else name)
+    release = _shortened(
+        str(spec.get("releaseName") or (f"{target_namespace}-{name}" if target_namespace else name))
     )
+    for key in ("postRenderers",):
+        if spec.get(key):
+            note(("spec", key), f"spec.{key} is not applied; the rendering may differ from Flux's")
     sets: list[tuple[str, Any]] = []
     lines: list[int | None] = []
     inputs = [Path(doc.file)]

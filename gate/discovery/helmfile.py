@@ -44,6 +44,16 @@ class Releases:
     notes: list[Note]
 
 
+def _local_chart(chart: str) -> bool:
+    """As helmfile reads `chart:` (pkg/state isLocalChart): a path, or a name that is not
+    `repository/chart`; `oci://` and `repository/chart` come from a chart repository."""
+    if chart.startswith((".", "/")):
+        return True
+    if not chart or "://" in chart:
+        return False
+    return len(chart.split("/")) not in (2, 3)
+
+
 def read_helmfile(file: Path, fence: Fence, limits: Limits) -> Releases:
     found = Releases({}, [])
     fence.check_read(file, "helmfile", None, None)
@@ -63,19 +73,20 @@ def read_helmfile(file: Path, fence: Fence, limits: Limits) -> Releases:
         raise
     if not documents:
         return found
-    for extra in documents[1:]:
-        found.notes.append(
-            Note(file, extra.line_of(()), "a second helmfile document (layering) is not read")
-        )
-    doc = documents[0]
-    data = doc.data if isinstance(doc.data, dict) else {}
-    for key in UNREAD_KEYS:
-        if key in data:
-            found.notes.append(Note(file, doc.line_of((key,)), f"`{key}:` is not read"))
-    environments = list((data.get("environments") or {}).keys()) or ["default"]
-    for index, release in enumerate(data.get("releases") or []):
-        if isinstance(release, dict):
-            _release(doc, file, release, index, [str(e) for e in environments], fence, found)
+    # helmfile v1's layout: `environments:` in one document, `releases:` in the next
+    # (`---` between them): the environments of every document, then each one's releases.
+    environments: list[str] = []
+    for doc in documents:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        environments += [str(e) for e in (data.get("environments") or {}) if e not in environments]
+        for key in UNREAD_KEYS:
+            if key in data:
+                found.notes.append(Note(file, doc.line_of((key,)), f"`{key}:` is not read"))
+    for doc in documents:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        for index, release in enumerate(data.get("releases") or []):
+            if isinstance(release, dict):
+                _release(doc, file, release, index, environments or ["default"], fence, found)
     return found
 
 
@@ -100,11 +111,19 @@ def _release(
     if release.get("installed") is False:
         note(("installed",), "installed: false, so helmfile does not deploy it; not checked")
         return
-    for key in ("installed", "condition"):
-        if key in release:
-            note((key,), f"`{key}:` is not evaluated; the release is checked as if installed")
+    if "installed" in release and release["installed"] is not True:
+        note(("installed",), "`installed:` is computed; the release is checked as if installed")
+    if "condition" in release:
+        note(
+            ("condition",), "`condition:` is not evaluated; the release is checked as if installed"
+        )
+    for key in ("secrets", "strategicMergePatches", "jsonPatches", "transformers", "hooks"):
+        if release.get(key):
+            note(
+                (key,), f"`{key}:` needs helmfile itself; the rendering may differ from helmfile's"
+            )
     chart_text = str(release.get("chart", ""))
-    if not chart_text.startswith((".", "/")):
+    if not _local_chart(chart_text):
         note(
             ("chart",),
             f"chart {chart_text!r} comes from a chart repository, not from this repository; "
@@ -129,6 +148,12 @@ def _release(
                     lines.append(doc.line_of((*where, "values", position, *keys)))
                 continue
             text = _RELEASE.sub(name, _ENVIRONMENT.sub(environment, str(entry)))
+            if text.endswith(".gotmpl"):
+                note(
+                    ("values", position),
+                    f"the values template {text!r} needs helmfile to render it; left out",
+                )
+                continue
             if "{{" in text:
                 note(
                     ("values", position),
@@ -148,12 +173,10 @@ def _release(
         for position, entry in enumerate(release.get("set") or []):
             if isinstance(entry, dict) and entry.get("name"):
                 value = entry.get("value")
-                sets.append(
-                    (
-                        str(entry["name"]),
-                        typed_as_set(str(value)) if not isinstance(value, list) else value,
-                    )
-                )
+                # YAML already typed it (true, 3); text is typed as --set types it.
+                typed = typed_as_set(value) if isinstance(value, str) else value
+                sets.append((str(entry["name"]), typed))
+                lines.append(doc.line_of((*where, "set", position)))
             else:
                 note(("set", position), "a set entry without name; left out")
         found.targets.setdefault(name, []).append(
