@@ -236,6 +236,8 @@ def test_an_application_set_list_generator_makes_one_profile_per_element(
         "neuroscale.io/tenant: beta",
         "namespace: tenant-beta",
         "neuroscale.io/environment: staging",
+        # no releaseName: Argo CD names the release after the Application
+        "app.kubernetes.io/instance: backstage-beta",
     ):
         assert text in result.stdout, text
 
@@ -380,6 +382,8 @@ def test_what_argo_cd_does_beyond_a_plain_helm_render_is_said(
     assert any("source.kustomize is not applied" in n for n in notes), notes
     assert any("is fetched from the network" in n for n in notes), notes
     assert any("app of apps a Helm chart renders" in n for n in notes), notes
+    (chart_note,) = [f for f in report["findings"] if "app of apps a Helm" in f["message"]]
+    assert (chart_note["file"], chart_note["line"]) == ("edge/root-chart/templates/apps.yaml", 3)
     # Two chart sources: two profiles; helm.namespace wins over the destination.
     assert [(r["target"], r["profile"]) for r in report["runs"]] == [
         ("models", "tuned"),

@@ -75,11 +75,12 @@ def _chart_template(file: Path, found: Found) -> None:
         text = file.read_text(encoding="utf-8", errors="replace")[: 1 << 20]
     except OSError:
         return
-    if API_GROUP in text and re.search(r"^kind:\s*Application\s*$", text, re.M):
+    kind = re.search(r"^kind:\s*Application\s*$", text, re.M)
+    if API_GROUP in text and kind:
         found.notes.append(
             Note(
                 file,
-                None,
+                text.count("\n", 0, kind.start()) + 1,
                 "a chart template that renders Applications (an app of apps a Helm chart "
                 "renders) is not followed; point discover at the folder of its charts' "
                 "Applications, or write their targets by hand",
