@@ -5,7 +5,6 @@ real Helm 3 and Helm 4, on a GitOps repository shaped like the incident's platfo
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 from gate.discovery import set_path_step, typed_as_set
 from tests.conftest import REPO
 from tests.gate_cli import check_with_report, run
+from tests.gitops import comparable, gitops_repository
 
 FIXTURE = REPO / "tests" / "fixtures" / "gitops" / "argocd"
 DISCOVERED = """\
@@ -49,19 +49,7 @@ targets:
 
 
 def repository(root: Path, gate_yaml: str) -> Path:
-    shutil.copytree(FIXTURE, root)
-    shutil.copytree(REPO / "charts-under-test" / "backstage", root / "charts" / "backstage")
-    (root / "gate.yaml").write_text(gate_yaml, encoding="utf-8")
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    return root
-
-
-def comparable(report: dict[str, Any]) -> set[tuple[str, ...]]:
-    return {
-        (f["rule"], f["target"], f["profile"], f["object"], f["path"], f["message"])
-        for f in report["findings"]
-        if f["rule"] != "discovery-unsupported"
-    }
+    return gitops_repository("argocd", root, gate_yaml)
 
 
 def test_discovered_targets_find_what_the_hand_written_ones_do(

@@ -4,16 +4,14 @@ that render as helm-controller renders them (issue 15), with real Helm 3 and Hel
 from __future__ import annotations
 
 import hashlib
-import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from gate.config import load_config
 from tests.conftest import REPO
 from tests.gate_cli import check_with_report, run
+from tests.gitops import comparable, gitops_repository
 
 FIXTURE = REPO / "tests" / "fixtures" / "gitops" / "flux"
 DISCOVERED = """\
@@ -46,19 +44,7 @@ targets:
 
 
 def repository(root: Path, gate_yaml: str) -> Path:
-    shutil.copytree(FIXTURE, root)
-    shutil.copytree(REPO / "charts-under-test" / "backstage", root / "charts" / "backstage")
-    (root / "gate.yaml").write_text(gate_yaml, encoding="utf-8")
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    return root
-
-
-def comparable(report: dict[str, Any]) -> set[tuple[str, ...]]:
-    return {
-        (f["rule"], f["target"], f["profile"], f["object"], f["path"], f["message"])
-        for f in report["findings"]
-        if f["rule"] != "discovery-unsupported"
-    }
+    return gitops_repository("flux", root, gate_yaml)
 
 
 def test_discovered_releases_find_what_the_hand_written_ones_do(

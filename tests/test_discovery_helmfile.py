@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from gate.config import load_config
 from tests.conftest import REPO
 from tests.gate_cli import check_with_report, run
+from tests.gitops import comparable, gitops_repository
 
 FIXTURE = REPO / "tests" / "fixtures" / "gitops" / "helmfile"
 DISCOVERED = """\
@@ -40,19 +40,7 @@ targets:
 
 
 def repository(root: Path, gate_yaml: str) -> Path:
-    shutil.copytree(FIXTURE, root)
-    shutil.copytree(REPO / "charts-under-test" / "backstage", root / "charts" / "backstage")
-    (root / "gate.yaml").write_text(gate_yaml, encoding="utf-8")
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    return root
-
-
-def comparable(report: dict[str, Any]) -> set[tuple[str, ...]]:
-    return {
-        (f["rule"], f["target"], f["profile"], f["object"], f["path"], f["message"])
-        for f in report["findings"]
-        if f["rule"] != "discovery-unsupported"
-    }
+    return gitops_repository("helmfile", root, gate_yaml)
 
 
 def test_environments_are_profiles_that_render_as_written_by_hand(
