@@ -12,11 +12,9 @@ from typing import Any
 import pytest
 
 from gate.discovery import set_path_step, typed_as_set
-from tests.conftest import REPO
 from tests.gate_cli import check_with_report, run
 from tests.gitops import comparable, gitops_repository
 
-FIXTURE = REPO / "tests" / "fixtures" / "gitops" / "argocd"
 DISCOVERED = """\
 helm: {kube_version: "1.31.0"}
 discover:

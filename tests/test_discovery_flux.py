@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 
 from gate.config import load_config
-from tests.conftest import REPO
 from tests.gate_cli import check_with_report, run
 from tests.gitops import comparable, gitops_repository
 
-FIXTURE = REPO / "tests" / "fixtures" / "gitops" / "flux"
 DISCOVERED = """\
 helm: {kube_version: "1.31.0"}
 discover:

@@ -12,7 +12,6 @@ from tests.conftest import REPO
 from tests.gate_cli import check_with_report, run
 from tests.gitops import comparable, gitops_repository
 
-FIXTURE = REPO / "tests" / "fixtures" / "gitops" / "helmfile"
 DISCOVERED = """\
 helm: {kube_version: "1.31.0"}
 discover:
