@@ -516,6 +516,8 @@ class Gate:
         for target, profile in pairs:
             folder = renderer.charts.folder(target.chart)
             parts.append((target.name, profile.name, renderer.key(target, profile, folder)))
+            # A discovered profile's files: its findings point at their lines.
+            parts += [(str(f), file_digest(f, limits)) for f in profile.inputs]
         if self.golden_active:
             golden = self.config.golden.dir
             parts.append(("golden", folder_digest(golden, limits) if golden.is_dir() else ""))

@@ -380,3 +380,20 @@ def test_what_argo_cd_does_beyond_a_plain_helm_render_is_said(
         "serving.kserve.io/v1beta1/InferenceService/templated-here/tuned",
         "serving.kserve.io/v1beta1/InferenceService/dest/second",
     }
+
+
+def test_an_application_set_makes_a_bounded_number_of_applications(tmp_path: Path) -> None:
+    root = repository(tmp_path / "repo", DISCOVERED.replace("deploy/apps", "many"))
+    (root / "many").mkdir()
+    elements = "\n".join(f"          - {{n: a{i}}}" for i in range(1_500))
+    (root / "many" / "set.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: many}\n"
+        "spec:\n  generators:\n    - list:\n        elements:\n" + elements + "\n"
+        "  template:\n    metadata: {name: '{{n}}'}\n"
+        "    spec:\n      source: {repoURL: r, path: charts/models}\n"
+        "      destination: {namespace: m}\n",
+        encoding="utf-8",
+    )
+    result = run("explain", "golden-drift", "--format", "json", cwd=root)
+    assert result.code == 0, result.stderr
+    assert len(json.loads(result.stdout)["settings"]) == 1_000

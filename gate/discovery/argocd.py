@@ -41,6 +41,7 @@ from gate.repository import Fence
 from gate.yamlload import Located, load_located_all
 
 API_GROUP = "argoproj.io/"
+MAX_GENERATED = 1_000  # Applications one ApplicationSet makes, at most
 
 
 def read_applications(folder: Path, root: Path, fence: Fence, limits: Limits) -> Found:
@@ -175,6 +176,16 @@ def _generated(
         )
     if not isinstance(template, dict):
         return []
+    if len(elements) > MAX_GENERATED:
+        found.notes.append(
+            Note(
+                Path(doc.file),
+                doc.line_of(("spec", "generators")),
+                f"ApplicationSet {name!r} makes {len(elements):,} Applications; gate checks "
+                f"the first {MAX_GENERATED:,}",
+            )
+        )
+        elements = elements[:MAX_GENERATED]
     lines = {key[2:]: line for key, line in doc.lines.items() if key[:2] == ("spec", "template")}
     root_line = doc.line_of(())
     if root_line is not None:
