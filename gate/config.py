@@ -706,12 +706,16 @@ def _with_discovered(
             releases = read_helmfile(path, checker.fence, checker.limits)
             notes += releases.notes
             named += list(releases.targets.items())
+            if not releases.targets and not releases.notes:
+                notes.append(_found_nothing(checker, where, kind, given))
             continue
         if not path.is_dir():
             raise checker.fail(where, f"{given!r} is not a folder")
         read = read_applications if kind == "argocd" else read_helm_releases
         found = read(path, checker.fence.root, checker.fence, checker.limits)
         notes += found.notes
+        if not found.sources and not found.notes:
+            notes.append(_found_nothing(checker, where, kind, given))
         for source in found.sources:
             by_chart.setdefault(source.chart, []).append(source)
     names = {t.name for t in targets}
@@ -732,6 +736,23 @@ def _with_discovered(
         names.add(name)
         out.append(Target(name, first.chart, first.release, first.namespace, _profiles(sources)))
     return tuple(out), tuple(notes)
+
+
+_SOUGHT = {
+    "argocd": "Argo CD Application or ApplicationSet",
+    "flux": "Flux HelmRelease (a Flux Kustomization that points at another folder is not "
+    "followed: name the folder that holds the HelmReleases)",
+    "helmfile": "release",
+}
+
+
+def _found_nothing(checker: _Checker, where: PathKey, kind: str, given: str) -> Note:
+    """A discover source that holds nothing of its kind: said, not silently empty."""
+    return Note(
+        Path(checker.doc.file),
+        checker.doc.line_of(where),
+        f"`{kind}: {given}` holds no {_SOUGHT[kind]}",
+    )
 
 
 def _path_name(chart: Path, root: Path) -> str:

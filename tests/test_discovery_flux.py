@@ -131,3 +131,18 @@ def test_a_long_release_name_is_shortened_as_helm_controller_does(tmp_path: Path
     digest = hashlib.sha256(name.encode()).hexdigest()[:12]
     assert staging.release == f"{name[:40]}-{digest}"
     assert any("kustomize patch" in n.message for n in config.discovery_notes)
+
+
+def test_a_folder_without_helm_releases_says_so_at_the_discover_line(tmp_path: Path) -> None:
+    root = repository(tmp_path / "repo", "discover:\n  - flux: kustomizations\n")
+    (root / "kustomizations").mkdir()
+    (root / "kustomizations" / "apps.yaml").write_text(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        "metadata: {name: apps}\nspec: {path: ./clusters}\n",
+        encoding="utf-8",
+    )
+    result = run("check", "--helm", "not-needed", cwd=root)
+    assert result.code == 2
+    assert result.stderr.startswith("gate: gate.yaml:2: ")
+    assert "`flux: kustomizations` holds no Flux HelmRelease" in result.stderr
+    assert "Traceback" not in result.stderr
