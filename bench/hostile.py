@@ -26,8 +26,12 @@ CASES = [
     "regex-catastrophic-override",
     "tgz-bomb",
     "parse-yaml-alias-bomb",
+    "selectors-many-objects",
 ]
 SECONDS, MEGABYTES = 2.0, 200.0
+# A case whose input is a big rendering of its own chart is measured against helm
+# rendering that chart: its bound is a ratio (linear work), not issue 10's 2 s.
+OWN_CHART = {"selectors-many-objects": ("charts/many", 6.0)}
 
 
 def main() -> int:
@@ -43,16 +47,26 @@ def main() -> int:
             env = {"PATH": os.environ["PATH"], "HOME": str(root)}
             args = [*case.get("args", ["check"]), "--helm", helm]
             code, _, seconds, megabytes = _run(args, root / "repo", env, 60, root / "peak")
+            reference, ratio = helm_seconds, None
+            if name in OWN_CHART:
+                chart, ratio = OWN_CHART[name]
+                folder = root / "repo" / chart
+                reference = best_of(3, lambda folder=folder: helm_template(folder))  # type: ignore[misc]
+        within = seconds < SECONDS if ratio is None else seconds / reference <= ratio
         rows.append(
             Row(
                 key=f"hostile-{name}",
                 workload=f"hostile input: {name}",
-                reference=f"helm {duration(helm_seconds)}",
+                reference=f"helm {duration(reference)}",
                 measured=f"gate {duration(seconds)}, {megabytes:.0f} MB, exit {code}",
-                figure=seconds / helm_seconds,
-                target_text=f"< {SECONDS:g} s, < {MEGABYTES:g} MB",
-                met=code == case["exit"] and seconds < SECONDS and megabytes < MEGABYTES,
-                seconds={"reference": helm_seconds, "measured": seconds},
+                figure=seconds / reference,
+                target_text=(
+                    f"< {SECONDS:g} s, < {MEGABYTES:g} MB"
+                    if ratio is None
+                    else f"<= {ratio:g}x, < {MEGABYTES:g} MB"
+                ),
+                met=code == case["exit"] and within and megabytes < MEGABYTES,
+                seconds={"reference": reference, "measured": seconds},
             )
         )
     emit(rows, ["hostile: whole gate check, Python start-up and helm included"])

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import REPO
+from tests.gate_cli import run
 
 
 def gitops_repository(fixture: str, root: Path, gate_yaml: str) -> Path:
@@ -27,3 +28,13 @@ def comparable(report: dict[str, Any]) -> set[tuple[str, ...]]:
         for f in report["findings"]
         if f["rule"] != "discovery-unsupported"
     }
+
+
+def same_renderings(roots: tuple[Path, Path], helm: str, target: str, profile: str) -> str:
+    """`gate render` of one pair in two repositories, asserted equal and not empty."""
+    renders = [
+        run("render", target, "--profile", profile, "--helm", helm, cwd=root).stdout
+        for root in roots
+    ]
+    assert renders[0] == renders[1] and renders[0], profile
+    return renders[0]

@@ -13,7 +13,7 @@ import pytest
 
 from gate.discovery import set_path_step, typed_as_set
 from tests.gate_cli import check_with_report, run
-from tests.gitops import comparable, gitops_repository
+from tests.gitops import comparable, gitops_repository, same_renderings
 
 DISCOVERED = """\
 helm: {kube_version: "1.31.0"}
@@ -64,11 +64,7 @@ def test_discovered_targets_find_what_the_hand_written_ones_do(
     assert comparable(discovered) == comparable(written)
     assert comparable(discovered), "the fixture has findings to compare"
     for profile in ("backstage-dev", "backstage-prod"):
-        renders = [
-            run("render", "backstage", "--profile", profile, "--helm", helm_path, cwd=root).stdout
-            for root in (tmp_path / "a", tmp_path / "b")
-        ]
-        assert renders[0] == renders[1] and renders[0], profile
+        same_renderings((tmp_path / "a", tmp_path / "b"), helm_path, "backstage", profile)
     assert found.code == 1
 
 

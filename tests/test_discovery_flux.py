@@ -10,7 +10,7 @@ import pytest
 
 from gate.config import load_config
 from tests.gate_cli import check_with_report, run
-from tests.gitops import comparable, gitops_repository
+from tests.gitops import comparable, gitops_repository, same_renderings
 
 DISCOVERED = """\
 helm: {kube_version: "1.31.0"}
@@ -61,11 +61,7 @@ def test_discovered_releases_find_what_the_hand_written_ones_do(
         (rule, profile) for rule, _, profile, *_ in comparable(discovered)
     }
     for profile in ("production-backstage", "staging-backstage"):
-        renders = [
-            run("render", "backstage", "--profile", profile, "--helm", helm_path, cwd=root).stdout
-            for root in (tmp_path / "a", tmp_path / "b")
-        ]
-        assert renders[0] == renders[1] and renders[0], profile
+        same_renderings((tmp_path / "a", tmp_path / "b"), helm_path, "backstage", profile)
 
 
 def test_a_cluster_only_reference_and_a_remote_chart_are_warnings(

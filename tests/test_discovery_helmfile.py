@@ -10,7 +10,7 @@ from pathlib import Path
 from gate.config import load_config
 from tests.conftest import REPO
 from tests.gate_cli import check_with_report, run
-from tests.gitops import comparable, gitops_repository
+from tests.gitops import comparable, gitops_repository, same_renderings
 
 DISCOVERED = """\
 helm: {kube_version: "1.31.0"}
@@ -53,22 +53,12 @@ def test_environments_are_profiles_that_render_as_written_by_hand(
     ]
     assert comparable(discovered) == comparable(written)
     for profile in ("staging", "prod"):
-        renders = [
-            run(
-                "render",
-                "neuroscale-backstage",
-                "--profile",
-                profile,
-                "--helm",
-                helm_path,
-                cwd=root,
-            ).stdout
-            for root in (tmp_path / "a", tmp_path / "b")
-        ]
-        assert renders[0] == renders[1] and renders[0], profile
-        assert "neuroscale.io/deployer: helmfile" in renders[0]
-        assert f"neuroscale.io/environment: {profile}" in renders[0]  # values-<env>.yaml
-        assert "replicas: 2" in renders[0]  # set, last; env/staging.yaml is not chart values
+        rendered = same_renderings(
+            (tmp_path / "a", tmp_path / "b"), helm_path, "neuroscale-backstage", profile
+        )
+        assert "neuroscale.io/deployer: helmfile" in rendered
+        assert f"neuroscale.io/environment: {profile}" in rendered  # values-<env>.yaml
+        assert "replicas: 2" in rendered  # set, last; env/staging.yaml is not chart values
 
 
 def test_what_needs_helmfile_itself_is_a_warning_naming_the_line(
